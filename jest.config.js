@@ -27,7 +27,7 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.cjs',
       globalTeardown: '<rootDir>/test/global-teardown.cjs',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/test/integration-setup.ts'],
       slowTestThreshold: 30,
     },
   ],

@@ -1,0 +1,12 @@
+import { prepareDatabase } from '@shop/persistence';
+import type { ServiceDefinition } from '@shop/runtime';
+import { AppModule } from './app.module';
+import { ApiGatewayConfig } from './api-gateway.config';
+
+/** How the api-gateway is assembled; used by main.ts and by the tests that boot it. */
+export const service: ServiceDefinition<ApiGatewayConfig> = {
+  name: 'api-gateway',
+  configSchema: ApiGatewayConfig,
+  rootModule: (config) => AppModule.forRoot(config),
+  prepare: prepareDatabase,
+};

@@ -1,0 +1,21 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { MessagingModule } from '@shop/messaging';
+import { PersistenceModule } from '@shop/persistence';
+import { RuntimeModule } from '@shop/runtime';
+import { LedgerServiceConfig } from './ledger-service.config';
+import { schema } from './schema';
+
+/** Root module of the ledger-service: the double-entry journal of every money movement. */
+@Module({})
+export class AppModule {
+  static forRoot(config: LedgerServiceConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        RuntimeModule.forRoot({ service: 'ledger-service', config }),
+        PersistenceModule.forRoot('ledger-service', schema),
+        MessagingModule.forRoot(),
+      ],
+    };
+  }
+}

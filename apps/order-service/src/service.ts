@@ -1,0 +1,12 @@
+import { prepareDatabase } from '@shop/persistence';
+import type { ServiceDefinition } from '@shop/runtime';
+import { AppModule } from './app.module';
+import { OrderServiceConfig } from './order-service.config';
+
+/** How the order-service is assembled; used by main.ts and by the tests that boot it. */
+export const service: ServiceDefinition<OrderServiceConfig> = {
+  name: 'order-service',
+  configSchema: OrderServiceConfig,
+  rootModule: (config) => AppModule.forRoot(config),
+  prepare: prepareDatabase,
+};

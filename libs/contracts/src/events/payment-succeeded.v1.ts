@@ -1,0 +1,29 @@
+import { IsIn, IsInt, IsISO8601, IsString, Matches, MaxLength, Min } from 'class-validator';
+
+/** Payload of Topics.PaymentSucceeded: a provider confirmed that money arrived for an order. */
+export class PaymentSucceededV1 {
+  static readonly type = 'PaymentSucceeded';
+  static readonly version = 1;
+
+  @Matches(/^[A-Za-z0-9]{8,32}$/)
+  orderNo!: string;
+
+  @IsIn(['alipay', 'wechatpay', 'unionpay', 'stripe'])
+  provider!: string;
+
+  /** The provider's own id for the payment (Alipay trade_no, WeChat transaction_id, ...). */
+  @IsString()
+  @MaxLength(128)
+  providerTransactionId!: string;
+
+  /** Minor units (fen, cents) as the provider reported them. */
+  @IsInt()
+  @Min(0)
+  amount!: number;
+
+  @IsIn(['CNY', 'USD', 'EUR', 'GBP', 'HKD', 'JPY', 'KRW'])
+  currency!: string;
+
+  @IsISO8601()
+  paidAt!: string;
+}

@@ -1,0 +1,5 @@
+export { DEAD_LETTER_SUFFIX, TOPIC_PARTITIONS, Topics, allTopics } from './topics';
+export type { TopicName } from './topics';
+export { EventEnvelope } from './envelope';
+export { OrderCreatedV1, OrderLineV1 } from './events/order-created.v1';
+export { PaymentSucceededV1 } from './events/payment-succeeded.v1';

@@ -1,0 +1,15 @@
+export { createKafka, kafkaSettings, physicalName } from './kafka-client';
+export type { KafkaSettings } from './kafka-client';
+export { ensureTopics } from './topic-admin';
+export { OutboxEventEntity } from './outbox-event.entity';
+export { InboxEventEntity } from './inbox-event.entity';
+export { CreateMessagingTables1764201600000 } from './create-messaging-tables.migration';
+export { addToOutbox, buildEnvelope } from './outbox';
+export type { OutgoingEvent } from './outbox';
+export { recordInInbox } from './inbox';
+export { OutboxRelay } from './outbox-relay';
+export type { OutboxRelayOptions } from './outbox-relay';
+export { ConsumerRunner } from './consumer-runner';
+export type { ConsumedEvent, ConsumerRunnerOptions, EventHandler } from './consumer-runner';
+export { KAFKA_SETTINGS, MessagingService } from './messaging.service';
+export { MessagingModule } from './messaging.module';

@@ -1,0 +1,90 @@
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { TOPIC_PARTITIONS, allTopics } from '@shop/contracts';
+import { HealthRegistry } from '@shop/runtime';
+import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
+import { createKafka, physicalName, type KafkaSettings } from './kafka-client';
+import { OutboxRelay } from './outbox-relay';
+import { ensureTopics } from './topic-admin';
+
+/** Injection tokens of the messaging module. */
+export const KAFKA_SETTINGS = Symbol('KAFKA_SETTINGS');
+export const MESSAGING_LOGGER = Symbol('MESSAGING_LOGGER');
+
+/**
+ * A service's connection to Kafka: creates the topics, runs the outbox relay and the service's consumer groups,
+ * reports Kafka in readiness, and on shutdown stops consuming (finishing the message in flight) before it
+ * flushes the outbox and disconnects.
+ */
+@Injectable()
+export class MessagingService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private admin?: Admin;
+  private relay?: OutboxRelay;
+  private readonly runners: ConsumerRunner[] = [];
+  private readonly pendingConsumers: ConsumerRunnerOptions[] = [];
+
+  constructor(
+    @Inject(KAFKA_SETTINGS) readonly settings: KafkaSettings,
+    @Inject(MESSAGING_LOGGER) private readonly logger: Logger,
+    private readonly dataSource: DataSource,
+    private readonly health: HealthRegistry,
+  ) {
+    this.kafka = createKafka(settings, logger);
+    this.producer = this.kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+  }
+
+  /** Registers a consumer group; it starts once the application has bootstrapped. */
+  addConsumer(options: ConsumerRunnerOptions): void {
+    this.pendingConsumers.push(options);
+  }
+
+  /** Wakes the outbox relay right after a transaction that wrote events committed. */
+  nudgeRelay(): void {
+    this.relay?.nudge();
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.health.register({ name: 'kafka', check: () => this.checkKafka() });
+    await ensureTopics(
+      this.kafka,
+      allTopics().map((t) => physicalName(this.settings, t)),
+      TOPIC_PARTITIONS,
+    );
+    await this.producer.connect();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.relay = new OutboxRelay(this.dataSource, this.producer, this.settings, this.logger);
+    this.relay.start();
+    for (const options of this.pendingConsumers) {
+      const runner = new ConsumerRunner(this.kafka, this.producer, this.settings, this.logger, options);
+      await runner.start();
+      this.runners.push(runner);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.stop()));
+    await this.relay?.stop();
+    await this.producer.disconnect();
+    await this.admin?.disconnect();
+  }
+
+  private async checkKafka(): Promise<void> {
+    if (!this.admin) {
+      this.admin = this.kafka.admin({ retry: { retries: 0 } });
+      await this.admin.connect();
+    }
+    await this.admin.describeCluster();
+  }
+}

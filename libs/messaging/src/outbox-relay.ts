@@ -1,0 +1,126 @@
+import type { Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { EventEnvelope } from '@shop/contracts';
+import { physicalName, type KafkaSettings } from './kafka-client';
+
+interface PendingRow {
+  id: string;
+  topic: string;
+  message_key: string;
+  envelope: EventEnvelope;
+}
+
+/** Tuning of the relay loop. */
+export interface OutboxRelayOptions {
+  batchSize?: number;
+  pollIntervalMs?: number;
+}
+
+// One relay per database publishes at a time (an advisory lock), so events of one key leave in commit order
+// even with several replicas running.
+const RELAY_LOCK_KEY = 7_340_112;
+
+/**
+ * Publishes committed outbox rows to Kafka, oldest first, and marks them published.
+ *
+ * It selects rows by "not yet published" rather than remembering the highest id it sent: ids are assigned at
+ * insert time but transactions commit in any order, so a row with a lower id can become visible after a higher
+ * one was published; it is still picked up on the next pass. Delivery is at least once (a crash between send
+ * and update republishes the batch); consumers dedupe by event id.
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly producer: Producer,
+    private readonly settings: KafkaSettings,
+    private readonly logger: Logger,
+    options: OutboxRelayOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 200;
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Lets a producer that just committed skip the poll delay. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  /** Stops after the batch in flight (if any) is published and marked. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Publishes one batch; returns how many rows it published. Exposed for tests and tooling. */
+  async publishBatch(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+        RELAY_LOCK_KEY,
+      ])) as { locked: boolean }[];
+      if (!locked) return 0;
+      const rows = (await manager.query(
+        `SELECT id, topic, message_key, envelope FROM outbox_events
+         WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+        [this.batchSize],
+      )) as PendingRow[];
+      if (rows.length === 0) return 0;
+      const byTopic = new Map<string, PendingRow[]>();
+      for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, topicRows]) => ({
+          topic: physicalName(this.settings, topic),
+          messages: topicRows.map((row) => ({
+            key: row.message_key,
+            value: JSON.stringify(row.envelope),
+            headers: { 'event-id': row.envelope.eventId, 'event-type': row.envelope.type },
+          })),
+        })),
+      });
+      await manager.query('UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])', [
+        rows.map((r) => r.id),
+      ]);
+      return rows.length;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const published = await this.publishBatch();
+        failures = 0;
+        if (published === this.batchSize) continue;
+        await this.sleep(this.pollIntervalMs);
+      } catch (error) {
+        failures += 1;
+        this.logger.error({ err: error, failures }, 'outbox relay failed; will retry');
+        await this.sleep(Math.min(this.pollIntervalMs * 2 ** failures, 10_000));
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

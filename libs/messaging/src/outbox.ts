@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { EventEnvelope } from '@shop/contracts';
+import { currentContext } from '@shop/runtime';
+
+/** An event to be published: its logical topic, its partition key and its versioned payload. */
+export interface OutgoingEvent<P extends object> {
+  topic: string;
+  type: string;
+  version: number;
+  key: string;
+  payload: P;
+  /** A deterministic id when retries must not create a second event; a random one otherwise. */
+  eventId?: string;
+  occurredAt?: Date;
+}
+
+/** Builds the envelope for an outgoing event, carrying the current correlation id. */
+export function buildEnvelope<P extends object>(producer: string, event: OutgoingEvent<P>): EventEnvelope<P> {
+  const eventId = event.eventId ?? randomUUID();
+  return {
+    eventId,
+    type: event.type,
+    version: event.version,
+    occurredAt: (event.occurredAt ?? new Date()).toISOString(),
+    key: event.key,
+    correlationId: currentContext()?.correlationId ?? eventId,
+    producer,
+    payload: event.payload,
+  };
+}
+
+/**
+ * Adds an event to the outbox inside the caller's transaction, so the event exists if and only if the state
+ * change commits. Returns false when an event with the same id is already there (a repeat).
+ */
+export async function addToOutbox<P extends object>(
+  manager: EntityManager,
+  producer: string,
+  event: OutgoingEvent<P>,
+): Promise<boolean> {
+  const envelope = buildEnvelope(producer, event);
+  const rows: unknown[] = await manager.query(
+    `INSERT INTO outbox_events (event_id, topic, message_key, envelope) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (event_id) DO NOTHING RETURNING id`,
+    [envelope.eventId, event.topic, event.key, JSON.stringify(envelope)],
+  );
+  return rows.length === 1;
+}

@@ -1,0 +1,31 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ServiceConfig } from '@shop/runtime';
+import { postgresOptions, type SchemaDefinition } from './data-source-options';
+import { DatabaseHealth } from './database.health';
+
+/**
+ * The service's TypeORM DataSource on its own database. Pending migrations run when the service starts;
+ * the database itself is created beforehand by ensureDatabase (see runService's prepare step).
+ */
+@Module({})
+export class PersistenceModule {
+  static forRoot(service: string, schema: SchemaDefinition): DynamicModule {
+    return {
+      module: PersistenceModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [ServiceConfig],
+          useFactory: (config: ServiceConfig) => ({
+            ...postgresOptions(config, schema, service),
+            migrationsRun: true,
+            // ensureDatabase already proved the server answers; retrying here only delays a clear failure.
+            retryAttempts: 2,
+            retryDelay: 1000,
+          }),
+        }),
+      ],
+      providers: [DatabaseHealth],
+    };
+  }
+}

@@ -1,0 +1,6 @@
+export { uniqueName } from './names';
+export { createTestDatabase, testDatabaseConfig } from './postgres';
+export type { TestDatabase } from './postgres';
+export { eventually, groupJoined, testBrokers, testKafkaSettings } from './kafka';
+export { startServiceForTest } from './service-harness';
+export type { RunningService } from './service-harness';
