@@ -1,6 +1,7 @@
 import { prepareDatabase } from '@shop/persistence';
 import type { ServiceDefinition } from '@shop/runtime';
 import { AppModule } from './app.module';
+import { schema } from './schema';
 import { ApiGatewayConfig } from './api-gateway.config';
 
 /** How the api-gateway is assembled; used by main.ts and by the tests that boot it. */
@@ -8,5 +9,5 @@ export const service: ServiceDefinition<ApiGatewayConfig> = {
   name: 'api-gateway',
   configSchema: ApiGatewayConfig,
   rootModule: (config) => AppModule.forRoot(config),
-  prepare: prepareDatabase,
+  prepare: prepareDatabase(schema),
 };

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { DEAD_LETTER_SUFFIX, TOPIC_PARTITIONS } from '@shop/contracts';
 import { postgresOptions } from '@shop/persistence';
 import { createLogger } from '@shop/runtime';
@@ -40,7 +40,7 @@ describe('messaging over the real Kafka and Postgres', () => {
     settings = testKafkaSettings('messaging');
     kafka = createKafka(settings);
     await ensureTopics(kafka, [TOPIC, `${TOPIC}${DEAD_LETTER_SUFFIX}`].map((t) => physicalName(settings, t)), TOPIC_PARTITIONS);
-    producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     relay = new OutboxRelay(dataSource, producer, settings, logger, { pollIntervalMs: 50 });
     relay.start();

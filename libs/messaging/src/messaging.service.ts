@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { TOPIC_PARTITIONS, allTopics } from '@shop/contracts';
@@ -40,7 +40,13 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, B
     private readonly health: HealthRegistry,
   ) {
     this.kafka = createKafka(settings, logger);
-    this.producer = this.kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    // One request in flight keeps each partition's messages in outbox order across retries; duplicates that a
+    // retry may still cause are absorbed by the consumers' inboxes.
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   /** Registers a consumer group; it starts once the application has bootstrapped. */

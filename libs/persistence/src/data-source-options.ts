@@ -1,4 +1,7 @@
-import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import type { DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+
+/** TypeORM's options for PostgreSQL (the package does not export the type by name). */
+export type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 import type { DatabaseConfig } from './database-config';
 
 /** What a service contributes to its DataSource: its entities and its migrations, in order. */
@@ -17,7 +20,7 @@ export function postgresOptions(
   config: DatabaseConfig,
   schema: SchemaDefinition,
   applicationName: string,
-): DataSourceOptions {
+): PostgresOptions {
   return {
     type: 'postgres',
     host: config.DB_HOST,
@@ -34,6 +37,7 @@ export function postgresOptions(
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error'],
+    // Failed queries surface as thrown errors and are logged as JSON by the caller; TypeORM's console logger is off.
+    logging: false,
   };
 }

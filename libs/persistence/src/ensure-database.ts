@@ -55,11 +55,3 @@ export async function dropDatabase(config: DatabaseConfig, name: string): Promis
   });
 }
 
-/** The prepare step of every service: make sure its database exists before migrations run. */
-export async function prepareDatabase(
-  config: DatabaseConfig,
-  logger: { info(obj: object, msg: string): void },
-): Promise<void> {
-  const result = await ensureDatabase(config);
-  if (result === 'created') logger.info({ database: config.DB_NAME }, 'created database');
-}

@@ -5,8 +5,8 @@ import { postgresOptions, type SchemaDefinition } from './data-source-options';
 import { DatabaseHealth } from './database.health';
 
 /**
- * The service's TypeORM DataSource on its own database. Pending migrations run when the service starts;
- * the database itself is created beforehand by ensureDatabase (see runService's prepare step).
+ * The service's TypeORM DataSource on its own database. The database is created and migrated before Nest
+ * starts, by the service's prepare step (prepareDatabase), so every replica sees a finished schema.
  */
 @Module({})
 export class PersistenceModule {
@@ -18,8 +18,8 @@ export class PersistenceModule {
           inject: [ServiceConfig],
           useFactory: (config: ServiceConfig) => ({
             ...postgresOptions(config, schema, service),
-            migrationsRun: true,
-            // ensureDatabase already proved the server answers; retrying here only delays a clear failure.
+            migrationsRun: false,
+            // The prepare step already proved the server answers; retrying here only delays a clear failure.
             retryAttempts: 2,
             retryDelay: 1000,
           }),

@@ -1,6 +1,7 @@
 import { type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, NestPinoLogger } from './logger';
@@ -34,8 +35,8 @@ export async function createServiceApp<C extends ServiceConfig>(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    disableRequestLogging: true,
-    requestIdLogLabel: 'correlationId',
+    // Fastify's own per-request lines are off: the onResponse hook below writes one line per request instead.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlationId' }),
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => correlationIdFrom(req.headers['x-request-id'] ?? req.headers['x-correlation-id']),
     bodyLimit: 1024 * 1024,
   });

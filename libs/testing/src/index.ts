@@ -4,3 +4,4 @@ export type { TestDatabase } from './postgres';
 export { eventually, groupJoined, testBrokers, testKafkaSettings } from './kafka';
 export { startServiceForTest } from './service-harness';
 export type { RunningService } from './service-harness';
+export { describeServiceBasics } from './service-contract';

@@ -1,0 +1,5 @@
+import { describeServiceBasics } from '@shop/testing';
+import { schema } from './schema';
+import { service } from './service';
+
+describeServiceBasics(service, schema, ['idempotency_records', 'inbox_events', 'outbox_events']);
