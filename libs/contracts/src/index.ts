@@ -3,3 +3,5 @@ export type { TopicName } from './topics';
 export { EventEnvelope } from './envelope';
 export { OrderCreatedV1, OrderLineV1 } from './events/order-created.v1';
 export { PaymentSucceededV1 } from './events/payment-succeeded.v1';
+export { deterministicEventId } from './event-id';
+export { ContractViolationError, parsePayload } from './parse-payload';

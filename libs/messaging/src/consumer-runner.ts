@@ -2,7 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { DEAD_LETTER_SUFFIX, EventEnvelope } from '@shop/contracts';
+import { ContractViolationError, DEAD_LETTER_SUFFIX, EventEnvelope } from '@shop/contracts';
 import { runInContext } from '@shop/runtime';
 import { physicalName, type KafkaSettings } from './kafka-client';
 
@@ -119,7 +119,8 @@ export class ConsumerRunner {
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         const context = { topic: event.topic, offset: event.offset, eventId: event.envelope.eventId, attempt };
-        if (attempt >= this.maxAttempts) {
+        // A payload that breaks its contract will break it again: no point in retrying.
+        if (attempt >= this.maxAttempts || error instanceof ContractViolationError) {
           this.logger.error({ ...context, err: error }, 'event failed after all attempts; sent to the dead-letter topic');
           await this.deadLetter(physicalTopic, event.partition, message, reason, attempt);
           return;
