@@ -1,0 +1,77 @@
+import { IsNotEmpty, IsString, Matches } from 'class-validator';
+import { ConfigError, loadConfig } from './config';
+import { ServiceConfig } from './service-config';
+
+class ExampleConfig extends ServiceConfig {
+  override PORT = 3999;
+
+  @IsString()
+  @IsNotEmpty()
+  API_SECRET = '';
+}
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(ExampleConfig, 'example', env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults and converts numbers and booleans', () => {
+    const config = loadConfig(ExampleConfig, 'example', { API_SECRET: 's', DB_PORT: '6543', DB_SSL: 'true' });
+    expect(config).toBeInstanceOf(ExampleConfig);
+    expect(config.PORT).toBe(3999);
+    expect(config.DB_PORT).toBe(6543);
+    expect(config.DB_SSL).toBe(true);
+    expect(config.KAFKA_BROKERS).toBe('127.0.0.1:9092');
+    expect(config.NODE_ENV).toBe('development');
+  });
+
+  it('treats empty strings as unset, so defaults still apply', () => {
+    const config = loadConfig(ExampleConfig, 'example', { API_SECRET: 's', PORT: '', LOG_LEVEL: '  ' });
+    expect(config.PORT).toBe(3999);
+    expect(config.LOG_LEVEL).toBe('info');
+  });
+
+  it('names every bad or missing variable at once', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      DB_PORT: '70000',
+      NODE_ENV: 'staging',
+      KAFKA_BROKERS: 'kafka',
+      DB_NAME: 'Shop-Orders',
+    });
+    const named = problems.map((p) => p.split(':')[0]);
+    expect(new Set(named)).toEqual(new Set(['PORT', 'DB_PORT', 'NODE_ENV', 'KAFKA_BROKERS', 'DB_NAME', 'API_SECRET']));
+    expect(problems.find((p) => p.startsWith('PORT'))).toContain('got "eighty"');
+    expect(problems.find((p) => p.startsWith('API_SECRET'))).toContain('not set');
+  });
+
+  it('requires DB_PASSWORD in production only', () => {
+    expect(problemsOf({ API_SECRET: 's', NODE_ENV: 'production' })).toEqual([
+      'DB_PASSWORD: DB_PASSWORD is required when NODE_ENV=production (not set)',
+    ]);
+    expect(() => loadConfig(ExampleConfig, 'example', { API_SECRET: 's', NODE_ENV: 'test' })).not.toThrow();
+  });
+
+  it('never echoes the value of a secret-looking variable, even when it is wrong', () => {
+    class WithWebhookSecret extends ServiceConfig {
+      @Matches(/^whsec_/)
+      WEBHOOK_SECRET = '';
+    }
+    let message = '';
+    try {
+      loadConfig(WithWebhookSecret, 'example', { WEBHOOK_SECRET: 'hunter2', DB_PORT: 'x' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('WEBHOOK_SECRET');
+    expect(message).toContain('value hidden');
+    expect(message).not.toContain('hunter2');
+    expect(message).toContain('DB_PORT');
+  });
+});

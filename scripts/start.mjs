@@ -1,0 +1,207 @@
+// `npm start`: the whole system on this machine. Brings up Kafka if none answers, checks PostgreSQL, creates the
+// topics, starts the five services (each creates and migrates its own database), waits until every one is ready,
+// prints where they are, and keeps running. Ctrl-C (SIGINT) or SIGTERM stops everything it started.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureKafka, stopKafka } from './lib/kafka-local.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const LOG_DIR = path.join(ROOT, '.cache', 'logs');
+const READY_TIMEOUT_MS = Number(process.env.START_READY_TIMEOUT_MS ?? 120_000);
+const STOP_TIMEOUT_MS = 15_000;
+const require = createRequire(import.meta.url);
+
+/** The services, their default ports, and the prefix of their per-service override variables. */
+const SERVICES = [
+  { name: 'api-gateway', port: 3000, prefix: 'API_GATEWAY' },
+  { name: 'notification-ingest', port: 3001, prefix: 'NOTIFICATION_INGEST' },
+  { name: 'order-service', port: 3002, prefix: 'ORDER_SERVICE' },
+  { name: 'payment-gateway', port: 3003, prefix: 'PAYMENT_GATEWAY' },
+  { name: 'ledger-service', port: 3004, prefix: 'LEDGER_SERVICE' },
+];
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+const say = (line) => process.stdout.write(`${line}\n`);
+const children = new Map();
+let kafkaStartedByUs;
+let stopping = false;
+
+function loadDotEnv() {
+  // Optional .env: lines KEY=value; the real environment wins over the file.
+  const file = path.join(ROOT, '.env');
+  if (!fs.existsSync(file)) return;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const match = /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match && process.env[match[1]] === undefined) process.env[match[1]] = match[2].replace(/^(['"])(.*)\1$/, '$2');
+  }
+}
+
+async function checkPostgres() {
+  const { Client } = require('pg');
+  const host = process.env.DB_HOST ?? '127.0.0.1';
+  const port = Number(process.env.DB_PORT ?? 5432);
+  const client = new Client({
+    host,
+    port,
+    user: process.env.DB_USER ?? 'postgres',
+    password: process.env.DB_PASSWORD || undefined,
+    database: 'postgres',
+    connectionTimeoutMillis: 5000,
+  });
+  try {
+    await client.connect();
+    await client.end();
+  } catch (error) {
+    say(`PostgreSQL is not reachable at ${host}:${port} (${error.code ?? error.message}).`);
+    say('  Start it (on Debian: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start;');
+    say('  with Docker: docker compose up -d postgres) or point DB_HOST/DB_PORT at a running server.');
+    process.exit(1);
+  }
+}
+
+async function createTopics(brokers) {
+  const { createKafka, ensureTopics, physicalName } = require(path.join(ROOT, 'dist/libs/messaging/src/index.js'));
+  const { allTopics, TOPIC_PARTITIONS } = require(path.join(ROOT, 'dist/libs/contracts/src/index.js'));
+  const settings = { brokers: brokers.split(','), clientId: 'start', topicPrefix: process.env.KAFKA_TOPIC_PREFIX ?? '' };
+  const created = await ensureTopics(
+    createKafka(settings),
+    allTopics().map((t) => physicalName(settings, t)),
+    TOPIC_PARTITIONS,
+  );
+  say(`  topics: ${created.length} created, ${allTopics().length - created.length} already there`);
+}
+
+function serviceEnv(service) {
+  const env = { ...process.env };
+  // PORT and DB_NAME are per service: a global value would make all five collide.
+  delete env.PORT;
+  delete env.DB_NAME;
+  env.PORT = process.env[`${service.prefix}_PORT`] ?? String(service.port);
+  if (process.env[`${service.prefix}_DB_NAME`]) env.DB_NAME = process.env[`${service.prefix}_DB_NAME`];
+  env.HOST ??= '127.0.0.1';
+  env.NODE_ENV ??= 'development';
+  env.NODE_OPTIONS = [env.NODE_OPTIONS, '--disable-warning=TimeoutNegativeWarning'].filter(Boolean).join(' ');
+  return env;
+}
+
+function startService(service) {
+  const env = serviceEnv(service);
+  const logFile = path.join(LOG_DIR, `${service.name}.log`);
+  const out = fs.openSync(logFile, 'w');
+  const child = spawn(process.execPath, [path.join(ROOT, `dist/apps/${service.name}/src/main.js`)], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  const entry = { service, child, logFile, url: `http://127.0.0.1:${env.PORT}`, ready: false, exited: false };
+  child.on('exit', (code, signal) => {
+    entry.exited = true;
+    if (stopping) return;
+    say(`\n${service.name} exited (${signal ?? `code ${code}`}). Last lines of ${path.relative(ROOT, logFile)}:`);
+    say(tail(logFile, 15));
+    void shutdown(1);
+  });
+  children.set(service.name, entry);
+}
+
+function tail(file, lines) {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  ${l}`).join('\n');
+  } catch {
+    return '  (no log)';
+  }
+}
+
+async function isReady(entry) {
+  try {
+    const response = await fetch(`${entry.url}/health/ready`, { signal: AbortSignal.timeout(2000) });
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilReady() {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastReport = 0;
+  for (;;) {
+    const pending = [...children.values()].filter((e) => !e.ready);
+    await Promise.all(pending.map(async (e) => (e.ready = await isReady(e))));
+    const waiting = [...children.values()].filter((e) => !e.ready).map((e) => e.service.name);
+    if (waiting.length === 0) return;
+    if (Date.now() > deadline) {
+      say(`\nNot ready after ${READY_TIMEOUT_MS / 1000} s: ${waiting.join(', ')}`);
+      for (const name of waiting) say(`${name} (last lines of its log):\n${tail(children.get(name).logFile, 10)}`);
+      await shutdown(1);
+    }
+    if (Date.now() - lastReport > 3000) {
+      say(`  waiting for ${waiting.join(', ')} (${elapsed()})`);
+      lastReport = Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  say('\nStopping...');
+  const running = [...children.values()].filter((e) => !e.exited);
+  await Promise.all(
+    running.map(
+      (entry) =>
+        new Promise((resolve) => {
+          const timer = setTimeout(() => entry.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+          entry.child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          entry.child.kill('SIGTERM');
+        }),
+    ),
+  );
+  if (kafkaStartedByUs) {
+    say('  stopping the Kafka broker this command started');
+    await stopKafka({ pid: kafkaStartedByUs.pid });
+  }
+  say('Stopped.');
+  process.exit(code);
+}
+
+async function main() {
+  loadDotEnv();
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void shutdown(0));
+
+  say('Starting the shop payment system');
+  say('  checking PostgreSQL');
+  await checkPostgres();
+  const brokers = process.env.KAFKA_BROKERS;
+  if (brokers) {
+    say(`  using Kafka at ${brokers} (KAFKA_BROKERS)`);
+  } else {
+    const kafka = await ensureKafka({ log: (line) => say(`  kafka: ${line}`) });
+    if (kafka.startedByUs) kafkaStartedByUs = kafka;
+    process.env.KAFKA_BROKERS = kafka.brokers;
+  }
+  await createTopics(process.env.KAFKA_BROKERS);
+  say('  starting services (each creates and migrates its own database)');
+  for (const service of SERVICES) startService(service);
+  await waitUntilReady();
+
+  say(`\nAll services ready in ${elapsed()}:`);
+  for (const entry of children.values()) {
+    say(`  ${entry.service.name.padEnd(20)} ${entry.url.padEnd(24)} ready`);
+  }
+  say(`\nLogs: ${path.relative(ROOT, LOG_DIR)}/<service>.log   Stop: Ctrl-C`);
+}
+
+main().catch(async (error) => {
+  say(`\nStart failed: ${error.message}`);
+  await shutdown(1);
+});
