@@ -4,7 +4,10 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const jestBin = require.resolve('jest/bin/jest');
-const nodeOptions = [process.env.NODE_OPTIONS, '--experimental-vm-modules', '--disable-warning=ExperimentalWarning',
+const nodeOptions = [
+  process.env.NODE_OPTIONS,
+  '--experimental-vm-modules',
+  '--disable-warning=ExperimentalWarning',
   // kafkajs 2.2.4 computes a negative timer on Node 24; harmless, and fixed nowhere upstream.
   '--disable-warning=TimeoutNegativeWarning',
 ]

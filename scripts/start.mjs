@@ -66,7 +66,11 @@ async function checkPostgres() {
 async function createTopics(brokers) {
   const { createKafka, ensureTopics, physicalName } = require(path.join(ROOT, 'dist/libs/messaging/src/index.js'));
   const { allTopics, TOPIC_PARTITIONS } = require(path.join(ROOT, 'dist/libs/contracts/src/index.js'));
-  const settings = { brokers: brokers.split(','), clientId: 'start', topicPrefix: process.env.KAFKA_TOPIC_PREFIX ?? '' };
+  const settings = {
+    brokers: brokers.split(','),
+    clientId: 'start',
+    topicPrefix: process.env.KAFKA_TOPIC_PREFIX ?? '',
+  };
   const created = await ensureTopics(
     createKafka(settings),
     allTopics().map((t) => physicalName(settings, t)),
@@ -111,7 +115,13 @@ function startService(service) {
 
 function tail(file, lines) {
   try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  ${l}`).join('\n');
+    return fs
+      .readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .map((l) => `  ${l}`)
+      .join('\n');
   } catch {
     return '  (no log)';
   }

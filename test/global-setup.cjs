@@ -24,6 +24,7 @@ module.exports = async function globalSetup() {
     throw new Error(
       `Integration tests need PostgreSQL at ${host}:${port}, which is not reachable (${error.code ?? error.message}). ` +
         'Start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set DB_HOST/DB_PORT.',
+      { cause: error },
     );
   }
 

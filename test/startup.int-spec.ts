@@ -97,18 +97,24 @@ describe('npm start (scripts/start.mjs)', () => {
       env[`${prefix}_PORT`] = String(ports[i]);
       env[`${prefix}_DB_NAME`] = databases[i];
     });
-    const started = spawn(NODE, ['scripts/start.mjs'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = spawn(NODE, ['scripts/start.mjs'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = started;
     let output = '';
-    started.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    started.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    started.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    started.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => started.on('exit', (code) => resolve(code)));
 
     await eventually(async () => (output.includes('All services ready') ? true : undefined), {
       timeoutMs: 90_000,
       message: `all services ready; output so far:\n${output}`,
     });
-    names.forEach((name, i) => expect(output).toMatch(new RegExp(`${name}\\s+http://127\\.0\\.0\\.1:${ports[i]}\\s+ready`)));
+    names.forEach((name, i) =>
+      expect(output).toMatch(new RegExp(`${name}\\s+http://127\\.0\\.0\\.1:${ports[i]}\\s+ready`)),
+    );
     for (const port of ports) {
       const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(response.status).toBe(200);
@@ -119,11 +125,15 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(await exited).toBe(0);
     expect(output).toContain('Stopped.');
     expect(processesWithEnv(marker)).toEqual([]);
-    for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
+    for (const port of ports)
+      await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow('fetch failed');
   }, 120_000);
 
   it('exits non-zero with a clear message when PostgreSQL is unreachable', async () => {
-    const result = await run(['scripts/start.mjs'], { DB_PORT: String(await freePort()), KAFKA_BROKERS: testBrokers() });
+    const result = await run(['scripts/start.mjs'], {
+      DB_PORT: String(await freePort()),
+      KAFKA_BROKERS: testBrokers(),
+    });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('PostgreSQL is not reachable');
   });

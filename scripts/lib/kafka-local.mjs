@@ -534,7 +534,7 @@ async function acquireStartLock(port, log) {
       if (err.code !== 'EEXIST') throw err;
     }
     let holder;
-    let ageMs = 0;
+    let ageMs;
     try {
       holder = Number.parseInt(fs.readFileSync(lock, 'utf8'), 10);
       ageMs = Date.now() - fs.statSync(lock).mtimeMs;

@@ -12,6 +12,8 @@ import { parseAllDocuments, parse } from 'yaml';
 const root = path.resolve(__dirname, '../..');
 const k8sDir = path.join(root, 'k8s');
 
+// kubernetes-models is ESM-only and ts-jest compiles import() to require(); a real import() must stay untouched.
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const esmImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<any>;
 
 type Obj = Record<string, any>;
@@ -60,6 +62,7 @@ beforeAll(async () => {
   } catch (error) {
     throw new Error(
       `cannot load kubernetes-models (ESM): run Jest with NODE_OPTIONS=--experimental-vm-modules (${String(error)})`,
+      { cause: error },
     );
   }
   models = {

@@ -8,7 +8,10 @@ const NAMESPACE = Buffer.from('6f1d9a1e4c0b4b8e9a4e2f7c3d5b8a10', 'hex');
  * a callback and an active query of one payment produce one event, and the inboxes collapse the rest.
  */
 export function deterministicEventId(...parts: string[]): string {
-  const hash = createHash('sha1').update(NAMESPACE).update(parts.map((p) => `${p.length}:${p}`).join('|')).digest();
+  const hash = createHash('sha1')
+    .update(NAMESPACE)
+    .update(parts.map((p) => `${p.length}:${p}`).join('|'))
+    .digest();
   hash[6] = (hash[6] & 0x0f) | 0x50;
   hash[8] = (hash[8] & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');

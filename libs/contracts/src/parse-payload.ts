@@ -15,10 +15,7 @@ export class ContractViolationError extends Error {
 function describe(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((e) => {
     const field = parent ? `${parent}.${e.property}` : e.property;
-    return [
-      ...Object.values(e.constraints ?? {}).map((c) => `${field}: ${c}`),
-      ...describe(e.children ?? [], field),
-    ];
+    return [...Object.values(e.constraints ?? {}).map((c) => `${field}: ${c}`), ...describe(e.children ?? [], field)];
   });
 }
 

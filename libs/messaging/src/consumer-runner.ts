@@ -87,7 +87,9 @@ export class ConsumerRunner {
     await this.consumer?.disconnect();
   }
 
-  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  private async onMessage(payload: EachMessagePayload): Promise<void> {
+    const { topic, partition, message } = payload;
+    const heartbeat = () => payload.heartbeat();
     const logical = this.logicalByPhysical.get(topic) ?? topic;
     const handler = this.options.handlers[logical];
     const parsed = this.parse(message.value);
@@ -121,7 +123,10 @@ export class ConsumerRunner {
         const context = { topic: event.topic, offset: event.offset, eventId: event.envelope.eventId, attempt };
         // A payload that breaks its contract will break it again: no point in retrying.
         if (attempt >= this.maxAttempts || error instanceof ContractViolationError) {
-          this.logger.error({ ...context, err: error }, 'event failed after all attempts; sent to the dead-letter topic');
+          this.logger.error(
+            { ...context, err: error },
+            'event failed after all attempts; sent to the dead-letter topic',
+          );
           await this.deadLetter(physicalTopic, event.partition, message, reason, attempt);
           return;
         }

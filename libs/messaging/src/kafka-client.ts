@@ -10,7 +10,10 @@ export interface KafkaSettings {
 }
 
 /** Reads the Kafka settings from a service's validated config. */
-export function kafkaSettings(config: { KAFKA_BROKERS: string; KAFKA_TOPIC_PREFIX: string }, clientId: string): KafkaSettings {
+export function kafkaSettings(
+  config: { KAFKA_BROKERS: string; KAFKA_TOPIC_PREFIX: string },
+  clientId: string,
+): KafkaSettings {
   return {
     brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
     clientId,

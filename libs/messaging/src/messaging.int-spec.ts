@@ -39,8 +39,16 @@ describe('messaging over the real Kafka and Postgres', () => {
     await dataSource.runMigrations();
     settings = testKafkaSettings('messaging');
     kafka = createKafka(settings);
-    await ensureTopics(kafka, [TOPIC, `${TOPIC}${DEAD_LETTER_SUFFIX}`].map((t) => physicalName(settings, t)), TOPIC_PARTITIONS);
-    producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await ensureTopics(
+      kafka,
+      [TOPIC, `${TOPIC}${DEAD_LETTER_SUFFIX}`].map((t) => physicalName(settings, t)),
+      TOPIC_PARTITIONS,
+    );
+    producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     relay = new OutboxRelay(dataSource, producer, settings, logger, { pollIntervalMs: 50 });
     relay.start();
@@ -97,7 +105,9 @@ describe('messaging over the real Kafka and Postgres', () => {
     await writeEvent('ORDER1', { n: 'second' });
     await eventually(async () => (applied.length === 2 ? true : undefined), { message: 'second event consumed' });
     expect(applied).toEqual(['first', 'second']);
-    const [{ count }] = await dataSource.query('SELECT count(*)::int AS count FROM outbox_events WHERE published_at IS NULL');
+    const [{ count }] = await dataSource.query(
+      'SELECT count(*)::int AS count FROM outbox_events WHERE published_at IS NULL',
+    );
     expect(count).toBe(0);
   });
 
@@ -106,7 +116,13 @@ describe('messaging over the real Kafka and Postgres', () => {
     await runner.connect();
     await runner.startTransaction();
     // The slow transaction takes the lower id but commits last.
-    await addToOutbox(runner.manager, 'test', { topic: TOPIC, type: 'RoundTrip', version: 1, key: 'SLOW', payload: { n: 'slow' } });
+    await addToOutbox(runner.manager, 'test', {
+      topic: TOPIC,
+      type: 'RoundTrip',
+      version: 1,
+      key: 'SLOW',
+      payload: { n: 'slow' },
+    });
     await writeEvent('FAST', { n: 'fast' });
     await eventually(
       async () => {
@@ -143,7 +159,10 @@ describe('messaging over the real Kafka and Postgres', () => {
     const dead: { value: string; error: string }[] = [];
     const joined = groupJoined(dlqConsumer);
     await dlqConsumer.connect();
-    await dlqConsumer.subscribe({ topics: [physicalName(settings, `${TOPIC}${DEAD_LETTER_SUFFIX}`)], fromBeginning: true });
+    await dlqConsumer.subscribe({
+      topics: [physicalName(settings, `${TOPIC}${DEAD_LETTER_SUFFIX}`)],
+      fromBeginning: true,
+    });
     await dlqConsumer.run({
       eachMessage: async ({ message }) => {
         dead.push({ value: message.value!.toString(), error: message.headers!['dlq-error']!.toString() });
@@ -153,7 +172,9 @@ describe('messaging over the real Kafka and Postgres', () => {
 
     await writeEvent('POISON', { n: 'poison' });
     await writeEvent('POISON', { n: 'after-poison' });
-    await eventually(async () => (done.includes('after-poison') ? true : undefined), { message: 'message after poison consumed' });
+    await eventually(async () => (done.includes('after-poison') ? true : undefined), {
+      message: 'message after poison consumed',
+    });
     await eventually(async () => (dead.length >= 1 ? true : undefined), { message: 'poison dead-lettered' });
     await dlqConsumer.disconnect();
 

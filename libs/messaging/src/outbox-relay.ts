@@ -68,15 +68,16 @@ export class OutboxRelay {
   /** Publishes one batch; returns how many rows it published. Exposed for tests and tooling. */
   async publishBatch(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [
-        RELAY_LOCK_KEY,
-      ])) as { locked: boolean }[];
+      const [{ locked }] = await manager.query<{ locked: boolean }[]>(
+        'SELECT pg_try_advisory_xact_lock($1) AS locked',
+        [RELAY_LOCK_KEY],
+      );
       if (!locked) return 0;
-      const rows = (await manager.query(
+      const rows = await manager.query<PendingRow[]>(
         `SELECT id, topic, message_key, envelope FROM outbox_events
          WHERE published_at IS NULL ORDER BY id LIMIT $1`,
         [this.batchSize],
-      )) as PendingRow[];
+      );
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, PendingRow[]>();
       for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);

@@ -86,7 +86,10 @@ export class Money {
     const result = this.amount + other.amount;
     // Float rounding is monotonic, so a true sum above the safe range never rounds back into it.
     if (!Number.isSafeInteger(result)) {
-      throw new MoneyError('MONEY_OUT_OF_RANGE', `${this} + ${other} exceeds Number.MAX_SAFE_INTEGER minor units`);
+      throw new MoneyError(
+        'MONEY_OUT_OF_RANGE',
+        `${this.toString()} + ${other.toString()} exceeds Number.MAX_SAFE_INTEGER minor units`,
+      );
     }
     return new Money(result, this.currency);
   }
@@ -95,7 +98,7 @@ export class Money {
   subtract(other: Money): Money {
     this.assertSameCurrency(other, 'subtract');
     if (other.amount > this.amount) {
-      throw new MoneyError('MONEY_OUT_OF_RANGE', `${this} - ${other} would be negative`);
+      throw new MoneyError('MONEY_OUT_OF_RANGE', `${this.toString()} - ${other.toString()} would be negative`);
     }
     return new Money(this.amount - other.amount, this.currency);
   }
@@ -110,7 +113,10 @@ export class Money {
     }
     const result = this.amount * quantity;
     if (!Number.isSafeInteger(result)) {
-      throw new MoneyError('MONEY_OUT_OF_RANGE', `${this} * ${quantity} exceeds Number.MAX_SAFE_INTEGER minor units`);
+      throw new MoneyError(
+        'MONEY_OUT_OF_RANGE',
+        `${this.toString()} * ${quantity} exceeds Number.MAX_SAFE_INTEGER minor units`,
+      );
     }
     return new Money(result === 0 ? 0 : result, this.currency);
   }
@@ -146,7 +152,10 @@ export class Money {
       throw new MoneyError('MONEY_INVALID_AMOUNT', `Cannot ${operation} ${describeInput(other)}: expected Money`);
     }
     if (other.currency !== this.currency) {
-      throw new MoneyError('MONEY_CURRENCY_MISMATCH', `Cannot ${operation} ${this} and ${other}: currencies differ`);
+      throw new MoneyError(
+        'MONEY_CURRENCY_MISMATCH',
+        `Cannot ${operation} ${this.toString()} and ${other.toString()}: currencies differ`,
+      );
     }
   }
 }

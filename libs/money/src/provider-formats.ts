@@ -30,7 +30,10 @@ function requireRange(money: Money, range: { min: number; max: number }, provide
   if (money.amount < range.min || money.amount > range.max) {
     const min = Money.of(range.min, money.currency);
     const max = Money.of(range.max, money.currency);
-    throw new MoneyError('MONEY_OUT_OF_RANGE', `${provider} accepts ${min} to ${max}, got ${money}`);
+    throw new MoneyError(
+      'MONEY_OUT_OF_RANGE',
+      `${provider} accepts ${min.toString()} to ${max.toString()}, got ${money.toString()}`,
+    );
   }
 }
 
@@ -106,7 +109,10 @@ export function fromUnionPayAmount(txnAmt: string, currencyCode: string = '156')
 /** Stripe amount and currency: integer minor units (cents; yen for JPY, a zero-decimal currency) and a lower-case code. */
 export function toStripeAmount(money: Money): StripeAmount {
   if (money.amount > STRIPE_AMOUNT_MAX) {
-    throw new MoneyError('MONEY_OUT_OF_RANGE', `Stripe accepts at most ${STRIPE_AMOUNT_MAX} minor units, got ${money}`);
+    throw new MoneyError(
+      'MONEY_OUT_OF_RANGE',
+      `Stripe accepts at most ${STRIPE_AMOUNT_MAX} minor units, got ${money.toString()}`,
+    );
   }
   return { amount: money.amount, currency: money.currency.toLowerCase() as Lowercase<Currency> };
 }

@@ -54,4 +54,3 @@ export async function dropDatabase(config: DatabaseConfig, name: string): Promis
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   });
 }
-

@@ -37,7 +37,8 @@ export async function createServiceApp<C extends ServiceConfig>(
     loggerInstance: logger,
     // Fastify's own per-request lines are off: the onResponse hook below writes one line per request instead.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlationId' }),
-    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => correlationIdFrom(req.headers['x-request-id'] ?? req.headers['x-correlation-id']),
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) =>
+      correlationIdFrom(req.headers['x-request-id'] ?? req.headers['x-correlation-id']),
     bodyLimit: 1024 * 1024,
   });
   const app = await NestFactory.create<NestFastifyApplication>(definition.rootModule(config), adapter, {

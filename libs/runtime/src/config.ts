@@ -20,8 +20,7 @@ const SECRET_NAME = /(SECRET|PASSWORD|PRIVATE|TOKEN|KEY)/i;
 function describe(error: ValidationError, env: Record<string, string | undefined>): string[] {
   const name = error.property;
   const raw = env[name];
-  const shown =
-    raw === undefined ? 'not set' : SECRET_NAME.test(name) ? 'value hidden' : `got ${JSON.stringify(raw)}`;
+  const shown = raw === undefined ? 'not set' : SECRET_NAME.test(name) ? 'value hidden' : `got ${JSON.stringify(raw)}`;
   return Object.values(error.constraints ?? {}).map((message) => `${name}: ${message} (${shown})`);
 }
 

@@ -55,7 +55,11 @@ export class NestPinoLogger implements LoggerService {
   }
 
   // Nest passes (message, context) or (message, stack, context): the last string is the context.
-  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
+  private write(
+    level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal',
+    message: unknown,
+    rest: unknown[],
+  ): void {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     const stack = level === 'error' && typeof rest[0] === 'string' ? rest[0] : undefined;
     if (message instanceof Error) {

@@ -5,6 +5,9 @@ import { randomBytes } from 'node:crypto';
  * database name and as a Kafka topic prefix alike.
  */
 export function uniqueName(label: string): string {
-  const safe = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 24);
+  const safe = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 24);
   return `t_${safe}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }

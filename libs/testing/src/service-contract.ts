@@ -44,7 +44,11 @@ export function describeServiceBasics<C extends ServiceConfig>(
     });
 
     it('echoes a caller-supplied request id and makes one up otherwise', async () => {
-      const echoed = await service.request({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' } });
+      const echoed = await service.request({
+        method: 'GET',
+        url: '/health/live',
+        headers: { 'x-request-id': 'abc-123' },
+      });
       expect(echoed.headers['x-request-id']).toBe('abc-123');
       const made = await service.request({ method: 'GET', url: '/health/live' });
       expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
