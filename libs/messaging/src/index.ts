@@ -13,3 +13,4 @@ export { ConsumerRunner } from './consumer-runner';
 export type { ConsumedEvent, ConsumerRunnerOptions, EventHandler } from './consumer-runner';
 export { KAFKA_SETTINGS, MessagingService } from './messaging.service';
 export { MessagingModule } from './messaging.module';
+export { KafkaEventContext, KafkaEventTransport, connectEventHandlers } from './kafka-event.transport';

@@ -33,7 +33,10 @@ function pinoLogCreator(logger?: Logger) {
       if (!logger) return;
       // kafkajs adds its own timestamp and logger name; the pino line already has both.
       const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
-      if (level === logLevel.ERROR) logger.error(fields, message);
+      // "Response <api>" errors are protocol answers kafkajs retries by itself (a leader moving, a topic just
+      // created); only a failure after its retries is an error worth an alert.
+      if (level === logLevel.ERROR && !message.startsWith('Response ')) logger.error(fields, message);
+      else if (level === logLevel.ERROR) logger.warn(fields, message);
       else if (level === logLevel.WARN) logger.warn(fields, message);
       else logger.debug(fields, message);
     };

@@ -3,6 +3,7 @@ import {
   Injectable,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
+  type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
@@ -25,7 +26,9 @@ export const MESSAGING_LOGGER = Symbol('MESSAGING_LOGGER');
  * flushes the outbox and disconnects.
  */
 @Injectable()
-export class MessagingService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class MessagingService
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   readonly kafka: Kafka;
   private readonly producer: Producer;
   private admin?: Admin;
@@ -54,6 +57,14 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, B
     this.pendingConsumers.push(options);
   }
 
+  /** Starts a consumer group now (after init) and resolves once it has joined; it stops with the service. */
+  async startConsumer(options: ConsumerRunnerOptions): Promise<ConsumerRunner> {
+    const runner = new ConsumerRunner(this.kafka, this.producer, this.settings, this.logger, options);
+    this.runners.push(runner);
+    await runner.start();
+    return runner;
+  }
+
   /** Wakes the outbox relay right after a transaction that wrote events committed. */
   nudgeRelay(): void {
     this.relay?.nudge();
@@ -72,16 +83,18 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, B
   async onApplicationBootstrap(): Promise<void> {
     this.relay = new OutboxRelay(this.dataSource, this.producer, this.settings, this.logger);
     this.relay.start();
-    for (const options of this.pendingConsumers) {
-      const runner = new ConsumerRunner(this.kafka, this.producer, this.settings, this.logger, options);
-      await runner.start();
-      this.runners.push(runner);
-    }
+    for (const options of this.pendingConsumers) await this.startConsumer(options);
   }
 
+  // Consumers stop first, each finishing the message in flight; the relay stops after its batch (rows that
+  // in-flight requests still write are published on the next start: nothing is lost).
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.all(this.runners.map((r) => r.stop()));
     await this.relay?.stop();
+  }
+
+  // Last, after Nest closed HTTP and the event transport: a dead-letter publish may still need the producer.
+  async onApplicationShutdown(): Promise<void> {
     await this.producer.disconnect();
     await this.admin?.disconnect();
   }

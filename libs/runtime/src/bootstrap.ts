@@ -17,6 +17,8 @@ export interface ServiceDefinition<C extends ServiceConfig> {
   rootModule(config: C): DynamicModule;
   /** Runs before the Nest application is created, e.g. to create the service's database if it is missing. */
   prepare?(config: C, logger: Logger): Promise<void>;
+  /** Runs on the created application before it starts, e.g. to connect its Kafka event handlers. */
+  configure?(app: NestFastifyApplication, config: C): void;
 }
 
 /** An error raised while preparing that comes with advice for the operator (e.g. Postgres unreachable). */
@@ -27,7 +29,10 @@ export interface OperatorError extends Error {
 // Probes and scrapes would drown the request log; they are visible in metrics instead.
 const QUIET_PATHS = /^\/(health\/|metrics)/;
 
-/** Builds the Nest application on Fastify with JSON logging, correlation ids, validation and metrics. */
+/**
+ * Builds and initialises the Nest application on Fastify with JSON logging, correlation ids, validation and
+ * metrics, and starts its event handlers; it does not listen on a port yet.
+ */
 export async function createServiceApp<C extends ServiceConfig>(
   definition: ServiceDefinition<C>,
   config: C,
@@ -67,6 +72,10 @@ export async function createServiceApp<C extends ServiceConfig>(
   });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  definition.configure?.(app, config);
+  // Module init first (database, topics, producer), then the event transports, then (in runService) HTTP.
+  await app.init();
+  await app.startAllMicroservices();
   return app;
 }
 

@@ -25,7 +25,7 @@ export async function startServiceForTest<C extends ServiceConfig>(
   const db = testDatabaseConfig(uniqueName(definition.name));
   const config = loadConfig(definition.configSchema, definition.name, {
     NODE_ENV: 'test',
-    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'warn',
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'error',
     DB_HOST: db.DB_HOST,
     DB_PORT: String(db.DB_PORT),
     DB_USER: db.DB_USER,
@@ -38,7 +38,6 @@ export async function startServiceForTest<C extends ServiceConfig>(
   const logger = createLogger(definition.name, config.LOG_LEVEL);
   await definition.prepare?.(config, logger);
   const app = await createServiceApp(definition, config, logger);
-  await app.init();
   const fastify = app.getHttpAdapter().getInstance();
   await fastify.ready();
   return {
