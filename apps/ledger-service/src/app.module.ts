@@ -1,9 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { MessagingModule } from '@shop/messaging';
 import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
+import { LedgerService } from './journal/ledger.service';
+import { OrderLedgerController } from './journal/order-ledger.controller';
 import { LedgerServiceConfig } from './ledger-service.config';
-import { schema } from './schema';
+import { PaymentEventsConsumer } from './payments/payment-events.consumer';
+import { journalEntities, schema } from './schema';
 
 /** Root module of the ledger-service: the double-entry journal of every money movement. */
 @Module({})
@@ -15,7 +19,10 @@ export class AppModule {
         RuntimeModule.forRoot({ service: 'ledger-service', config }),
         PersistenceModule.forRoot('ledger-service', schema),
         MessagingModule.forRoot(),
+        TypeOrmModule.forFeature(journalEntities),
       ],
+      controllers: [OrderLedgerController],
+      providers: [LedgerService, PaymentEventsConsumer],
     };
   }
 }

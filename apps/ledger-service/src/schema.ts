@@ -1,8 +1,15 @@
 import { CreateMessagingTables1764201600000, InboxEventEntity, OutboxEventEntity } from '@shop/messaging';
 import type { SchemaDefinition } from '@shop/persistence';
+import { AccountEntity } from './journal/account.entity';
+import { JournalEntryEntity } from './journal/journal-entry.entity';
+import { JournalTransactionEntity } from './journal/journal-transaction.entity';
+import { CreateJournal1764201800000 } from './migrations/1764201800000-create-journal';
+
+/** The entities of the journal, registered with TypeOrmModule.forFeature. */
+export const journalEntities = [AccountEntity, JournalTransactionEntity, JournalEntryEntity];
 
 /** The tables this service owns, and the migrations that create them, oldest first. */
 export const schema: SchemaDefinition = {
-  entities: [OutboxEventEntity, InboxEventEntity],
-  migrations: [CreateMessagingTables1764201600000],
+  entities: [OutboxEventEntity, InboxEventEntity, ...journalEntities],
+  migrations: [CreateMessagingTables1764201600000, CreateJournal1764201800000],
 };

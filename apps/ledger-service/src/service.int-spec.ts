@@ -2,4 +2,10 @@ import { describeServiceBasics } from '@shop/testing';
 import { schema } from './schema';
 import { service } from './service';
 
-describeServiceBasics(service, schema, ['inbox_events', 'outbox_events']);
+describeServiceBasics(service, schema, [
+  'accounts',
+  'inbox_events',
+  'journal_entries',
+  'journal_transactions',
+  'outbox_events',
+]);

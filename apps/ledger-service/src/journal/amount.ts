@@ -1,0 +1,19 @@
+import { HttpStatus } from '@nestjs/common';
+import { LedgerError } from './ledger.error';
+
+/**
+ * Reads a bigint column (the pg driver hands it over as a string) as a number of minor units. Anything beyond
+ * Number.MAX_SAFE_INTEGER would silently lose precision as a JS number, so it is refused instead.
+ */
+export function toSafeAmount(value: string | number | bigint): number {
+  const amount = Number(value);
+  if (!Number.isSafeInteger(amount) || BigInt(amount) !== BigInt(value)) {
+    throw new LedgerError(
+      'LEDGER_AMOUNT_NOT_SAFE',
+      `Amount ${String(value)} is not a safe integer`,
+      undefined,
+      HttpStatus.INTERNAL_SERVER_ERROR,
+    );
+  }
+  return amount;
+}

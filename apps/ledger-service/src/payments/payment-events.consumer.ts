@@ -1,0 +1,36 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ContractViolationError, PaymentSucceededV1, Topics, parsePayload } from '@shop/contracts';
+import { MessagingService, type ConsumedEvent } from '@shop/messaging';
+import { LedgerError } from '../journal/ledger.error';
+import { LEDGER_CONSUMER, LedgerService } from '../journal/ledger.service';
+
+/** Feeds payment events into the journal: validate the payload, post it, nothing else. */
+@Injectable()
+export class PaymentEventsConsumer implements OnModuleInit {
+  private readonly logger = new Logger(PaymentEventsConsumer.name);
+
+  constructor(
+    private readonly messaging: MessagingService,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  onModuleInit(): void {
+    this.messaging.addConsumer({
+      groupId: LEDGER_CONSUMER,
+      handlers: { [Topics.PaymentSucceeded]: (event) => this.onPaymentSucceeded(event) },
+    });
+  }
+
+  private async onPaymentSucceeded(event: ConsumedEvent): Promise<void> {
+    const payment = parsePayload(PaymentSucceededV1, event.envelope.payload);
+    try {
+      const result = await this.ledger.postPaymentSucceeded(event.envelope.eventId, payment);
+      if (result.status === 'duplicate') this.logger.debug(`event ${event.envelope.eventId} already posted; skipped`);
+    } catch (error) {
+      // A refused posting (e.g. a zero amount, which the contract allows but a journal entry cannot hold) fails
+      // the same way on every retry: dead-letter it at once, where it stays visible and replayable.
+      if (error instanceof LedgerError) throw new ContractViolationError(`${error.code}: ${error.message}`);
+      throw error;
+    }
+  }
+}
