@@ -79,6 +79,25 @@ async function createTopics(brokers) {
   say(`  topics: ${created.length} created, ${allTopics().length - created.length} already there`);
 }
 
+// A port already taken would let an old instance answer our readiness checks; refuse before starting anything.
+async function checkPortsFree() {
+  const net = await import('node:net');
+  const taken = [];
+  for (const service of SERVICES) {
+    const port = Number(process.env[`${service.prefix}_PORT`] ?? service.port);
+    const free = await new Promise((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, process.env.HOST ?? '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (!free) taken.push(`${service.name} (${port})`);
+  }
+  if (taken.length > 0) {
+    say(`Ports already in use: ${taken.join(', ')}. Is the system already running? Stop it, or set <SERVICE>_PORT.`);
+    process.exit(1);
+  }
+}
+
 function serviceEnv(service) {
   const env = { ...process.env };
   // PORT and DB_NAME are per service: a global value would make all five collide.
@@ -189,6 +208,7 @@ async function main() {
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void shutdown(0));
 
   say('Starting the shop payment system');
+  await checkPortsFree();
   say('  checking PostgreSQL');
   await checkPostgres();
   const brokers = process.env.KAFKA_BROKERS;

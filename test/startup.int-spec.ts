@@ -138,3 +138,21 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(result.stdout).toContain('PostgreSQL is not reachable');
   });
 });
+
+describe('npm start with its ports taken', () => {
+  it('refuses to start and names the taken port', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const result = await run(['scripts/start.mjs'], {
+        ORDER_SERVICE_PORT: String(port),
+        KAFKA_BROKERS: testBrokers(),
+      });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain(`Ports already in use: order-service (${port})`);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
