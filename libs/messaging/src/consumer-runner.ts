@@ -64,8 +64,10 @@ export class ConsumerRunner {
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: physicalName(this.settings, this.options.groupId),
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
+      // A member that died without leaving (SIGKILL, OOM) holds its partitions until this expires; 10 s keeps a
+      // restarted service from waiting long, and retries heartbeat between attempts so slow handlers stay in.
+      sessionTimeout: 10000,
+      heartbeatInterval: 1000,
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;

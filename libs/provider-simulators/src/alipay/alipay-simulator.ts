@@ -1,0 +1,508 @@
+import { randomBytes, randomInt, type KeyObject } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ALIPAY_AMOUNT_RANGE, fromAlipayAmount } from '@shop/money';
+import { SimulatorError } from '../simulator-error';
+import { loadPrivateKey, loadPublicKey, rsa2, rsa2Check, signingText } from './alipay-signature';
+
+/** How to run a fake Alipay gateway for one merchant application. */
+export interface AlipaySimulatorOptions {
+  readonly appId: string;
+  readonly sellerId: string;
+  /** The merchant's application public key (PEM or raw base64 SPKI): verifies our requests. */
+  readonly appPublicKey: string | KeyObject;
+  /** "Alipay's" private key: signs answers and notifications. */
+  readonly alipayPrivateKey: string | KeyObject;
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+  /** The simulator's clock, for timestamps and the request timestamp window. */
+  readonly now?: () => Date;
+  /** How far a request timestamp may be from the simulator's clock (default 15 minutes, as Alipay). */
+  readonly maxClockSkewMs?: number;
+}
+
+/** Alipay's trade states. */
+export type AlipayTradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_FINISHED' | 'TRADE_CLOSED';
+
+/** A trade the simulator knows, as the control API lists it. */
+export interface AlipaySimulatedTrade {
+  readonly outTradeNo: string;
+  readonly tradeNo: string;
+  readonly method: 'alipay.trade.precreate' | 'alipay.trade.page.pay';
+  readonly totalAmount: string;
+  readonly subject: string;
+  readonly notifyUrl: string | undefined;
+  readonly qrCode: string | undefined;
+  status: AlipayTradeStatus;
+  readonly gmtCreate: string;
+  gmtPayment: string | undefined;
+  notifyId: string | undefined;
+  readonly buyerId: string;
+}
+
+/** What `pay` does; every field is optional and the defaults send one honest TRADE_SUCCESS notification. */
+export interface AlipayPayOptions {
+  /** Sequential deliveries of the same notification (a retry keeps notify_id). Default 1. */
+  readonly times?: number;
+  /** Parallel deliveries per round. Default 1. */
+  readonly concurrent?: number;
+  /** A different total_amount (and receipt/buyer_pay amount), validly signed. */
+  readonly amount?: string;
+  /** Fields changed AFTER signing: the signature no longer matches. */
+  readonly tamper?: Readonly<Record<string, string>>;
+  /** Sign with this private key instead of Alipay's (PEM or raw base64). */
+  readonly signWithKey?: string | KeyObject;
+  readonly appId?: string;
+  readonly sellerId?: string;
+  /** Announce another out_trade_no (an order the service does not know). */
+  readonly outTradeNo?: string;
+  readonly tradeStatus?: AlipayTradeStatus;
+}
+
+/** Our service's answer to one notification delivery. */
+export interface NotificationDelivery {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** The last answer, every answer, and the notification as sent. */
+export interface AlipayPayResult extends NotificationDelivery {
+  readonly deliveries: readonly NotificationDelivery[];
+  readonly notification: Readonly<Record<string, string>>;
+}
+
+interface GatewayError {
+  readonly code: string;
+  readonly msg: string;
+  readonly subCode: string;
+  readonly subMsg: string;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const OUT_TRADE_NO = /^[A-Za-z0-9_]{1,64}$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+const CHINA_OFFSET_MS = 8 * 3600 * 1000;
+const METHODS = new Set(['alipay.trade.precreate', 'alipay.trade.page.pay']);
+
+const invalid = (subCode: string, subMsg: string): GatewayError => ({
+  code: '40002',
+  msg: 'Invalid Arguments',
+  subCode,
+  subMsg,
+});
+const missing = (subCode: string, subMsg: string): GatewayError => ({
+  code: '40001',
+  msg: 'Missing Required Arguments',
+  subCode,
+  subMsg,
+});
+const business = (subCode: string, subMsg: string): GatewayError => ({
+  code: '40004',
+  msg: 'Business Failed',
+  subCode,
+  subMsg,
+});
+
+function chinaTime(instant: Date): string {
+  return new Date(instant.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function digits(count: number): string {
+  let text = '';
+  while (text.length < count) text += String(randomInt(0, 1_000_000_000)).padStart(9, '0');
+  return text.slice(0, count);
+}
+
+/** Alipay writes JSON with "/" escaped as "\/"; re-serialising such an answer changes the signed text. */
+function alipayJson(value: unknown): string {
+  return JSON.stringify(value).replace(/\//g, '\\/');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * A faithful fake Alipay OpenAPI gateway on 127.0.0.1: verifies request signatures with the application public
+ * key, answers alipay.trade.precreate with signed JSON and alipay.trade.page.pay with a cashier page, and sends
+ * signed trade_status_sync notifications on demand (in-process via `pay`, or over its control API).
+ */
+export class AlipaySimulator {
+  private readonly appPublicKey: KeyObject;
+  private readonly alipayPrivateKey: KeyObject;
+  private readonly now: () => Date;
+  private readonly maxClockSkewMs: number;
+  private readonly tradeMap = new Map<string, AlipaySimulatedTrade>();
+  private server: Server | undefined;
+  private base: string | undefined;
+
+  constructor(private readonly options: AlipaySimulatorOptions) {
+    if (!options.appId || !options.sellerId) {
+      throw new SimulatorError('SIMULATOR_CONFIG_INVALID', 'AlipaySimulator needs appId and sellerId');
+    }
+    this.appPublicKey = loadPublicKey(options.appPublicKey, 'Application public key');
+    this.alipayPrivateKey = loadPrivateKey(options.alipayPrivateKey, 'Alipay private key');
+    this.now = options.now ?? (() => new Date());
+    this.maxClockSkewMs = options.maxClockSkewMs ?? 15 * 60 * 1000;
+  }
+
+  /** Starts listening and returns the base URL, e.g. http://127.0.0.1:41234. */
+  async start(): Promise<string> {
+    if (this.base !== undefined) return this.base;
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : 'internal error';
+        if (!res.headersSent) this.send(res, 500, 'application/json', JSON.stringify({ error: message }));
+        else res.destroy();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.server = server;
+    this.base = `http://${host}:${address.port}`;
+    return this.base;
+  }
+
+  /** Stops listening and drops open connections. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.base = undefined;
+    if (server === undefined) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The base URL; throws before `start`. */
+  get baseUrl(): string {
+    if (this.base === undefined) throw new SimulatorError('SIMULATOR_NOT_STARTED', 'AlipaySimulator is not started');
+    return this.base;
+  }
+
+  /** What a merchant configures as the gateway: base + '/gateway.do'. */
+  get gatewayUrl(): string {
+    return `${this.baseUrl}/gateway.do`;
+  }
+
+  /** Every trade recorded so far, oldest first (copies). */
+  trades(): AlipaySimulatedTrade[] {
+    return [...this.tradeMap.values()].map((trade) => ({ ...trade }));
+  }
+
+  /** One trade by out_trade_no, or undefined. */
+  trade(outTradeNo: string): AlipaySimulatedTrade | undefined {
+    const trade = this.tradeMap.get(outTradeNo);
+    return trade === undefined ? undefined : { ...trade };
+  }
+
+  /**
+   * Lets the buyer pay a recorded trade and delivers the signed notification to its notify_url, as often and as
+   * concurrently as asked. notify_id is fixed per trade, so every delivery is a retry of the same notification.
+   */
+  async pay(outTradeNo: string, options: AlipayPayOptions = {}): Promise<AlipayPayResult> {
+    const trade = this.tradeMap.get(outTradeNo);
+    if (trade === undefined) {
+      throw new SimulatorError('SIMULATOR_TRADE_NOT_FOUND', `No trade with out_trade_no ${JSON.stringify(outTradeNo)}`);
+    }
+    if (trade.notifyUrl === undefined) {
+      throw new SimulatorError('SIMULATOR_DELIVERY_FAILED', `Trade ${outTradeNo} has no notify_url`);
+    }
+    const now = this.now();
+    const status = options.tradeStatus ?? 'TRADE_SUCCESS';
+    trade.status = status;
+    if ((status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED') && trade.gmtPayment === undefined) {
+      trade.gmtPayment = chinaTime(now);
+    }
+    trade.notifyId ??= `${chinaTime(now).slice(0, 10).replace(/-/g, '')}0022${digits(22)}`;
+
+    const amount = options.amount ?? trade.totalAmount;
+    const paid = trade.gmtPayment !== undefined;
+    const fields: Record<string, string> = {
+      gmt_create: trade.gmtCreate,
+      charset: 'utf-8',
+      subject: trade.subject,
+      sign_type: 'RSA2',
+      buyer_id: trade.buyerId,
+      notify_id: trade.notifyId,
+      notify_type: 'trade_status_sync',
+      trade_status: status,
+      app_id: options.appId ?? this.options.appId,
+      auth_app_id: options.appId ?? this.options.appId,
+      seller_id: options.sellerId ?? this.options.sellerId,
+      notify_time: chinaTime(now),
+      version: '1.0',
+      out_trade_no: options.outTradeNo ?? trade.outTradeNo,
+      total_amount: amount,
+      trade_no: trade.tradeNo,
+    };
+    if (paid) {
+      Object.assign(fields, {
+        gmt_payment: trade.gmtPayment,
+        receipt_amount: amount,
+        buyer_pay_amount: amount,
+        invoice_amount: amount,
+        point_amount: '0.00',
+        fund_bill_list: JSON.stringify([{ amount, fundChannel: 'ALIPAYACCOUNT' }]),
+      });
+    }
+    if (status === 'TRADE_CLOSED') fields.gmt_close = chinaTime(now);
+
+    const signed = this.buildNotification(fields, options.signWithKey);
+    const notification = { ...signed, ...options.tamper };
+    const deliveries: NotificationDelivery[] = [];
+    const rounds = Math.max(1, options.times ?? 1);
+    const parallel = Math.max(1, options.concurrent ?? 1);
+    for (let round = 0; round < rounds; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: parallel }, () => this.postNotification(trade.notifyUrl!, notification)),
+      );
+      deliveries.push(...answers);
+    }
+    const last = deliveries[deliveries.length - 1];
+    return { status: last.status, body: last.body, deliveries, notification };
+  }
+
+  /** Returns `fields` plus the RSA2 `sign` Alipay would put on them (sign and sign_type are not covered). */
+  buildNotification(
+    fields: Readonly<Record<string, string>>,
+    signWithKey?: string | KeyObject,
+  ): Record<string, string> {
+    const key = signWithKey === undefined ? this.alipayPrivateKey : loadPrivateKey(signWithKey, 'signWithKey');
+    const { sign: _ignored, ...rest } = fields;
+    return { ...rest, sign: rsa2(signingText(rest, ['sign', 'sign_type']), key) };
+  }
+
+  /** POSTs notification fields as application/x-www-form-urlencoded, as Alipay does, and returns the answer. */
+  async postNotification(url: string, fields: Readonly<Record<string, string>>): Promise<NotificationDelivery> {
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body: new URLSearchParams(fields).toString(),
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { status: response.status, body: await response.text() };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : 'unknown error';
+      throw new SimulatorError('SIMULATOR_DELIVERY_FAILED', `Notification to ${url} failed: ${reason}`);
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const path = url.pathname;
+    if (path === '/gateway.do' && (req.method === 'POST' || req.method === 'GET')) {
+      const bodyText = req.method === 'POST' ? await this.readBody(req) : '';
+      const isForm = (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+      return this.gateway(req.method, url.searchParams, isForm ? new URLSearchParams(bodyText) : undefined, res);
+    }
+    if (path === '/_simulator/alipay/trades' && req.method === 'GET') {
+      return this.send(res, 200, 'application/json', JSON.stringify(this.trades()));
+    }
+    const payMatch = /^\/_simulator\/alipay\/trades\/([^/]+)\/pay$/.exec(path);
+    if (payMatch !== null && req.method === 'POST') {
+      const text = await this.readBody(req);
+      let options: AlipayPayOptions;
+      try {
+        options = text.trim() === '' ? {} : (JSON.parse(text) as AlipayPayOptions);
+      } catch {
+        return this.send(res, 400, 'application/json', JSON.stringify({ error: 'body must be JSON pay options' }));
+      }
+      try {
+        const result = await this.pay(decodeURIComponent(payMatch[1]), options);
+        return this.send(res, 200, 'application/json', JSON.stringify(result));
+      } catch (error) {
+        if (error instanceof SimulatorError) {
+          const status =
+            error.code === 'SIMULATOR_TRADE_NOT_FOUND' ? 404 : error.code === 'SIMULATOR_KEY_INVALID' ? 400 : 502;
+          return this.send(res, status, 'application/json', JSON.stringify({ error: error.message, code: error.code }));
+        }
+        throw error;
+      }
+    }
+    this.send(res, 404, 'application/json', JSON.stringify({ error: `no route ${req.method} ${path}` }));
+  }
+
+  private gateway(
+    httpMethod: string,
+    query: URLSearchParams,
+    form: URLSearchParams | undefined,
+    res: ServerResponse,
+  ): void {
+    const params: Record<string, string> = {};
+    let repeated: string | undefined;
+    for (const source of [query, form ?? new URLSearchParams()]) {
+      for (const [key, value] of source) {
+        if (Object.hasOwn(params, key)) repeated = key;
+        params[key] = value;
+      }
+    }
+    const method = params.method;
+    const responseKey =
+      method !== undefined && METHODS.has(method) ? `${method.replace(/\./g, '_')}_response` : 'error_response';
+    const isPage = method === 'alipay.trade.page.pay';
+    const fail = (error: GatewayError): void =>
+      isPage
+        ? this.cashierError(res, error)
+        : this.answer(res, responseKey, {
+            code: error.code,
+            msg: error.msg,
+            sub_code: error.subCode,
+            sub_msg: error.subMsg,
+          });
+
+    const error =
+      repeated !== undefined ? invalid('isv.invalid-parameter', `参数重复: ${repeated}`) : this.checkCommon(params);
+    if (error !== undefined) return fail(error);
+    if (httpMethod === 'GET' && !isPage) return fail(invalid('isv.invalid-method', 'GET is only for page methods'));
+
+    let biz: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(params.biz_content ?? '');
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      biz = parsed as Record<string, unknown>;
+    } catch {
+      return fail(missing('isv.missing-biz-content', 'biz_content must be a JSON object'));
+    }
+    const result = this.openTrade(method as AlipaySimulatedTrade['method'], biz, params.notify_url);
+    if ('code' in result) return fail(result);
+    if (isPage) return this.cashier(res, result);
+    this.answer(res, responseKey, {
+      code: '10000',
+      msg: 'Success',
+      out_trade_no: result.outTradeNo,
+      qr_code: result.qrCode,
+    });
+  }
+
+  private checkCommon(params: Record<string, string>): GatewayError | undefined {
+    if (!params.app_id) return missing('isv.missing-app-id', '缺少AppID参数');
+    if (!params.method) return missing('isv.missing-method', '缺少方法名参数');
+    if (!params.sign_type) return missing('isv.missing-signature-type', '缺少签名类型参数');
+    if (!params.sign) return missing('isv.missing-signature', '缺少签名参数');
+    if (!params.timestamp) return missing('isv.missing-timestamp', '缺少时间戳参数');
+    if (!params.version) return missing('isv.missing-version', '缺少版本参数');
+    if (params.app_id !== this.options.appId) return invalid('isv.invalid-app-id', '无效的AppID参数');
+    if (!METHODS.has(params.method)) return invalid('isv.invalid-method', '不存在的方法名');
+    if (params.format !== undefined && params.format.toUpperCase() !== 'JSON')
+      return invalid('isv.invalid-format', '无效的数据格式');
+    if (params.charset !== undefined && params.charset.toLowerCase() !== 'utf-8') {
+      return invalid('isv.invalid-charset', '字符集错误');
+    }
+    if (params.sign_type !== 'RSA2') return invalid('isv.invalid-signature-type', '无效签名类型');
+    if (!this.timestampAccepted(params.timestamp)) return invalid('isv.invalid-timestamp', '非法的时间戳参数');
+    if (params.version !== '1.0') return invalid('isv.invalid-version', '无效的版本号');
+    if (!rsa2Check(signingText(params, ['sign']), params.sign, this.appPublicKey)) {
+      // Alipay echoes the text it verified so merchants can compare; it holds no secret.
+      return invalid('isv.invalid-signature', `验签出错，网关生成的验签字符串为：${signingText(params, ['sign'])}`);
+    }
+    return undefined;
+  }
+
+  private timestampAccepted(text: string): boolean {
+    const match = TIMESTAMP.exec(text);
+    if (match === null) return false;
+    const [y, mo, d, h, mi, s] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+    const instant = Date.UTC(y, mo - 1, d, h, mi, s) - CHINA_OFFSET_MS;
+    return Math.abs(instant - this.now().getTime()) <= this.maxClockSkewMs;
+  }
+
+  private openTrade(
+    method: AlipaySimulatedTrade['method'],
+    biz: Record<string, unknown>,
+    notifyUrl: string | undefined,
+  ): AlipaySimulatedTrade | GatewayError {
+    const { out_trade_no: outTradeNo, total_amount: totalAmount, subject } = biz;
+    if (typeof outTradeNo !== 'string' || !OUT_TRADE_NO.test(outTradeNo)) {
+      return business('ACQ.INVALID_PARAMETER', 'out_trade_no 必须为 1-64 位字母、数字或下划线');
+    }
+    let fen: number;
+    try {
+      if (typeof totalAmount !== 'string' || !/^\d+(\.\d{1,2})?$/.test(totalAmount)) throw new Error('format');
+      fen = fromAlipayAmount(totalAmount).amount;
+      if (fen < ALIPAY_AMOUNT_RANGE.min) throw new Error('range');
+    } catch {
+      return business('ACQ.INVALID_PARAMETER', 'total_amount 必须在 0.01 到 100000000 之间，最多两位小数');
+    }
+    if (typeof subject !== 'string' || subject.trim() === '' || subject.length > 256) {
+      return business('ACQ.INVALID_PARAMETER', 'subject 必填，最长 256 个字符');
+    }
+    if (method === 'alipay.trade.page.pay' && biz.product_code !== 'FAST_INSTANT_TRADE_PAY') {
+      return business('ACQ.INVALID_PARAMETER', 'product_code 必须为 FAST_INSTANT_TRADE_PAY');
+    }
+    const existing = this.tradeMap.get(outTradeNo);
+    if (existing !== undefined) {
+      if (existing.status === 'TRADE_SUCCESS' || existing.status === 'TRADE_FINISHED') {
+        return business('ACQ.TRADE_HAS_SUCCESS', '交易已被支付');
+      }
+      if (existing.status === 'TRADE_CLOSED') return business('ACQ.TRADE_HAS_CLOSE', '交易已经关闭');
+      if (fromAlipayAmount(existing.totalAmount).amount !== fen) {
+        return business('ACQ.INVALID_PARAMETER', '同一笔交易的金额不能变更');
+      }
+      return existing;
+    }
+    const now = this.now();
+    const trade: AlipaySimulatedTrade = {
+      outTradeNo,
+      tradeNo: `${chinaTime(now).slice(0, 10).replace(/-/g, '')}2200${digits(16)}`,
+      method,
+      totalAmount,
+      subject,
+      notifyUrl: notifyUrl || undefined,
+      qrCode: `https://qr.alipay.com/bax0${randomBytes(12).toString('hex').slice(0, 21)}`,
+      status: 'WAIT_BUYER_PAY',
+      gmtCreate: chinaTime(now),
+      gmtPayment: undefined,
+      notifyId: undefined,
+      buyerId: `2088${digits(12)}`,
+    };
+    this.tradeMap.set(outTradeNo, trade);
+    return trade;
+  }
+
+  private answer(res: ServerResponse, responseKey: string, response: Record<string, unknown>): void {
+    const text = alipayJson(response);
+    const sign = rsa2(text, this.alipayPrivateKey);
+    this.send(res, 200, 'text/html;charset=utf-8', `{"${responseKey}":${text},"sign":"${sign}"}`);
+  }
+
+  private cashier(res: ServerResponse, trade: AlipaySimulatedTrade): void {
+    const html =
+      `<!doctype html><html><head><meta charset="utf-8"><title>支付宝 - 收银台 (simulator)</title></head><body>` +
+      `<main data-out-trade-no="${escapeHtml(trade.outTradeNo)}" data-trade-no="${trade.tradeNo}">` +
+      `<h1>${escapeHtml(trade.subject)}</h1><p>¥ ${escapeHtml(trade.totalAmount)}</p>` +
+      `<p>POST /_simulator/alipay/trades/${escapeHtml(trade.outTradeNo)}/pay to pay this trade.</p>` +
+      `</main></body></html>`;
+    this.send(res, 200, 'text/html;charset=utf-8', html);
+  }
+
+  private cashierError(res: ServerResponse, error: GatewayError): void {
+    // Real Alipay shows an error page with HTTP 200; 400 here makes a refused page.pay obvious in tests and tools.
+    const html =
+      `<!doctype html><html><head><meta charset="utf-8"><title>支付宝 - 错误 (simulator)</title></head><body>` +
+      `<main data-code="${error.code}" data-sub-code="${escapeHtml(error.subCode)}"><h1>${escapeHtml(error.msg)}</h1>` +
+      `<p>${escapeHtml(error.subCode)}: ${escapeHtml(error.subMsg)}</p></main></body></html>`;
+    this.send(res, 400, 'text/html;charset=utf-8', html);
+  }
+
+  private async readBody(req: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private send(res: ServerResponse, status: number, contentType: string, body: string): void {
+    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+}

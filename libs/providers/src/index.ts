@@ -1,0 +1,37 @@
+// Public API of @shop/providers: the provider-neutral PaymentProvider interface and its adapters (Alipay so far).
+export type {
+  CreatePaymentRequest,
+  CreatePaymentResult,
+  NotificationInput,
+  NotificationKind,
+  PaymentMethod,
+  PaymentProvider,
+  ProviderHttpResponse,
+  VerifiedNotification,
+} from './provider';
+export type { ProviderErrorCode } from './provider-error';
+export { ProviderError } from './provider-error';
+export type { NotificationRejectReason } from './notification-rejected.error';
+export { NotificationRejectedError } from './notification-rejected.error';
+export { paymentSucceededEventId } from './payment-event-id';
+export { parsePrivateKey, parsePublicKey } from './keys';
+export type { RawJsonMember } from './raw-json-members';
+export { rawJsonMembers } from './raw-json-members';
+export type { AlipayConfig } from './alipay/alipay.config';
+export type { AlipayAdapterOptions } from './alipay/alipay.adapter';
+export { AlipayAdapter } from './alipay/alipay.adapter';
+export type { AlipayParams, VerifiedAlipayAnswer } from './alipay/alipay-signer';
+export {
+  ALIPAY_NOTIFICATION_UNSIGNED_KEYS,
+  ALIPAY_REQUEST_UNSIGNED_KEYS,
+  alipayResponseKey,
+  alipaySigningString,
+  rsa2Sign,
+  rsa2Verify,
+  signAlipayNotification,
+  signAlipayRequest,
+  verifyAlipayAnswer,
+  verifyAlipayNotification,
+  verifyAlipayRequest,
+} from './alipay/alipay-signer';
+export { formatChinaTime, parseChinaTime } from './alipay/china-time';

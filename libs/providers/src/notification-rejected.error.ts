@@ -1,0 +1,23 @@
+import { HttpStatus } from '@nestjs/common';
+import { ProviderError } from './provider-error';
+
+/** Why a provider notification was refused; stable values for metrics, logs and the reject answer. */
+export type NotificationRejectReason =
+  | 'UNSUPPORTED_CONTENT_TYPE'
+  | 'MALFORMED'
+  | 'UNSUPPORTED_SIGN_TYPE'
+  | 'BAD_SIGNATURE'
+  | 'FOREIGN_APP_ID'
+  | 'FOREIGN_SELLER_ID';
+
+/** A notification that must not be acted on: not from the provider, not for us, or not parseable. */
+export class NotificationRejectedError extends ProviderError {
+  constructor(
+    readonly provider: string,
+    readonly reason: NotificationRejectReason,
+    message: string,
+  ) {
+    super('PROVIDER_NOTIFICATION_REJECTED', message, HttpStatus.BAD_REQUEST, { provider, reason });
+    this.name = 'NotificationRejectedError';
+  }
+}

@@ -1,0 +1,75 @@
+import type { Money } from '@shop/money';
+import type { NotificationRejectReason } from './notification-rejected.error';
+
+/** How the buyer pays: 'qr' shows a code to scan; 'page' sends the browser to the provider's cashier page. */
+export type PaymentMethod = 'qr' | 'page';
+
+/** What an adapter needs to open a payment at its provider. */
+export interface CreatePaymentRequest {
+  /** Our order number, sent as the provider's merchant order id (Alipay out_trade_no). */
+  readonly orderNo: string;
+  readonly amount: Money;
+  /** A short title the buyer sees. */
+  readonly subject: string;
+  readonly method: PaymentMethod;
+  /** Where the provider posts the asynchronous payment notification. */
+  readonly notifyUrl: string;
+  /** Provider-format expiry, e.g. Alipay "15m" (timeout_express); omitted means the provider's default. */
+  readonly timeoutExpress?: string;
+}
+
+/** What the buyer is shown; later providers add 'form' (a POST form) and 'checkout' (a hosted session). */
+export type CreatePaymentResult =
+  { readonly kind: 'qr'; readonly qrCode: string } | { readonly kind: 'redirect'; readonly redirectUrl: string };
+
+/** A notification exactly as it arrived over HTTP: the raw body text is what signatures cover. */
+export interface NotificationInput {
+  readonly rawBody: string;
+  readonly contentType: string | undefined;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/** What a verified notification means, provider-neutrally. */
+export type NotificationKind = 'payment-succeeded' | 'payment-closed' | 'other';
+
+/**
+ * A notification whose signature and recipient checks passed. Checking that the order exists and that `amount`
+ * equals the order's amount is the caller's job: it needs the database.
+ */
+export interface VerifiedNotification {
+  readonly provider: string;
+  /** Unique per provider notification and the same across its retries (Alipay notify_id): the dedupe key. */
+  readonly notificationKey: string;
+  readonly kind: NotificationKind;
+  /** Our order number (Alipay out_trade_no). */
+  readonly orderNo: string;
+  /** The provider's id of the payment (Alipay trade_no). */
+  readonly providerTransactionId: string;
+  readonly amount: Money;
+  readonly paidAt: Date | undefined;
+  /** The provider's own status word (Alipay trade_status), for logs and state decisions beyond `kind`. */
+  readonly tradeStatus: string;
+  /** Every decoded key/value as received, signature included; for audit, never re-verified from here. */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** An HTTP answer in the provider's exact expected format. */
+export interface ProviderHttpResponse {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** The interface every payment provider adapter implements (Alipay now; WeChat Pay, UnionPay, Stripe later). */
+export interface PaymentProvider {
+  /** Stable lower-case provider name, e.g. "alipay"; part of event ids, so never renamed. */
+  readonly name: string;
+  /** Opens a payment at the provider; throws ProviderError (coded) when the provider refuses or cannot be reached. */
+  createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult>;
+  /** Verifies and decodes a notification; throws NotificationRejectedError with a stable reason. */
+  verifyNotification(input: NotificationInput): VerifiedNotification;
+  /** The answer that tells the provider the notification was handled and must not be retried. */
+  ackResponse(): ProviderHttpResponse;
+  /** The answer that makes the provider treat the notification as not delivered (it retries later). */
+  rejectResponse(reason: NotificationRejectReason | 'INTERNAL_ERROR'): ProviderHttpResponse;
+}
