@@ -5,3 +5,4 @@ export { OrderCreatedV1, OrderLineV1 } from './events/order-created.v1';
 export { PaymentSucceededV1 } from './events/payment-succeeded.v1';
 export { deterministicEventId } from './event-id';
 export { ContractViolationError, parsePayload } from './parse-payload';
+export { OrderPaidV1 } from './events/order-paid.v1';
