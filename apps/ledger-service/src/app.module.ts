@@ -6,7 +6,7 @@ import { RuntimeModule } from '@shop/runtime';
 import { LedgerService } from './journal/ledger.service';
 import { OrderLedgerController } from './journal/order-ledger.controller';
 import { LedgerServiceConfig } from './ledger-service.config';
-import { PaymentEventsConsumer } from './payments/payment-events.consumer';
+import { PaymentEventsHandler } from './payments/payment-events.handler';
 import { journalEntities, schema } from './schema';
 
 /** Root module of the ledger-service: the double-entry journal of every money movement. */
@@ -21,8 +21,8 @@ export class AppModule {
         MessagingModule.forRoot(),
         TypeOrmModule.forFeature(journalEntities),
       ],
-      controllers: [OrderLedgerController],
-      providers: [LedgerService, PaymentEventsConsumer],
+      controllers: [OrderLedgerController, PaymentEventsHandler],
+      providers: [LedgerService],
     };
   }
 }

@@ -1,3 +1,4 @@
+import { connectEventHandlers } from '@shop/messaging';
 import { prepareDatabase } from '@shop/persistence';
 import type { ServiceDefinition } from '@shop/runtime';
 import { AppModule } from './app.module';
@@ -10,4 +11,5 @@ export const service: ServiceDefinition<LedgerServiceConfig> = {
   configSchema: LedgerServiceConfig,
   rootModule: (config) => AppModule.forRoot(config),
   prepare: prepareDatabase(schema),
+  configure: (app) => connectEventHandlers(app, 'ledger-service'),
 };

@@ -1,27 +1,19 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
 import { ContractViolationError, PaymentSucceededV1, Topics, parsePayload } from '@shop/contracts';
-import { MessagingService, type ConsumedEvent } from '@shop/messaging';
+import type { ConsumedEvent } from '@shop/messaging';
 import { LedgerError } from '../journal/ledger.error';
-import { LEDGER_CONSUMER, LedgerService } from '../journal/ledger.service';
+import { LedgerService } from '../journal/ledger.service';
 
 /** Feeds payment events into the journal: validate the payload, post it, nothing else. */
-@Injectable()
-export class PaymentEventsConsumer implements OnModuleInit {
-  private readonly logger = new Logger(PaymentEventsConsumer.name);
+@Controller()
+export class PaymentEventsHandler {
+  private readonly logger = new Logger(PaymentEventsHandler.name);
 
-  constructor(
-    private readonly messaging: MessagingService,
-    private readonly ledger: LedgerService,
-  ) {}
+  constructor(private readonly ledger: LedgerService) {}
 
-  onModuleInit(): void {
-    this.messaging.addConsumer({
-      groupId: LEDGER_CONSUMER,
-      handlers: { [Topics.PaymentSucceeded]: (event) => this.onPaymentSucceeded(event) },
-    });
-  }
-
-  private async onPaymentSucceeded(event: ConsumedEvent): Promise<void> {
+  @EventPattern(Topics.PaymentSucceeded)
+  async onPaymentSucceeded(@Payload() event: ConsumedEvent): Promise<void> {
     const payment = parsePayload(PaymentSucceededV1, event.envelope.payload);
     try {
       const result = await this.ledger.postPaymentSucceeded(event.envelope.eventId, payment);
