@@ -2,8 +2,14 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@shop/messaging';
 import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
+import { AdminOrdersController } from './admin/admin-orders.controller';
 import { ApiGatewayConfig } from './api-gateway.config';
+import { AuthGuard } from './auth/auth.guard';
+import { CatalogController } from './catalog/catalog.controller';
+import { OrdersController } from './orders/orders.controller';
+import { OrdersService } from './orders/orders.service';
 import { schema } from './schema';
+import { UpstreamClient } from './upstream/upstream.client';
 
 /** Root module of the api-gateway: the public HTTP API for customers and admins. */
 @Module({})
@@ -16,6 +22,8 @@ export class AppModule {
         PersistenceModule.forRoot('api-gateway', schema),
         MessagingModule.forRoot(),
       ],
+      controllers: [CatalogController, OrdersController, AdminOrdersController],
+      providers: [AuthGuard, UpstreamClient, OrdersService],
     };
   }
 }

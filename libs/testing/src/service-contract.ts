@@ -19,12 +19,13 @@ export function describeServiceBasics<C extends ServiceConfig>(
   definition: ServiceDefinition<C>,
   schema: SchemaDefinition,
   expectedTables: string[],
+  env: Record<string, string> = {},
 ): void {
   describe(`${definition.name} basics`, () => {
     let service: RunningService<C>;
 
     beforeAll(async () => {
-      service = await startServiceForTest(definition);
+      service = await startServiceForTest(definition, env);
     });
 
     afterAll(async () => {

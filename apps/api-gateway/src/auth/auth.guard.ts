@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type CanActivate,
+  Logger,
+  type ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  SetMetadata,
+  UnauthorizedException,
+  createParamDecorator,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { ApiGatewayConfig } from '../api-gateway.config';
+import { type Principal, type Role, TokenError, verifyToken } from './jwt';
+
+const ROLES_KEY = 'roles';
+
+/** Routes (or controllers) open only to callers holding one of these roles. */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+
+type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
+
+/** The authenticated caller, as the AuthGuard put it on the request. */
+export const CurrentPrincipal = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
+  const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (!principal) throw new UnauthorizedException({ code: 'UNAUTHORIZED', message: 'authentication required' });
+  return principal;
+});
+
+/** Bearer JWT (HS256, JWT_SECRET): no or bad token -> 401; a valid token without the route's role -> 403. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly secret: string;
+
+  constructor(
+    config: ApiGatewayConfig,
+    private readonly reflector: Reflector,
+  ) {
+    // Development may run without a secret; then no token can verify (an empty HMAC key would accept forgeries).
+    this.secret = config.JWT_SECRET || randomBytes(32).toString('hex');
+    if (!config.JWT_SECRET) new Logger(AuthGuard.name).warn('JWT_SECRET is empty: every bearer token is refused');
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
+    if (!match) {
+      throw new UnauthorizedException({ code: 'UNAUTHORIZED', message: 'Authorization: Bearer <token> required' });
+    }
+    try {
+      request.principal = verifyToken(this.secret, match[1]);
+    } catch (error) {
+      if (error instanceof TokenError)
+        throw new UnauthorizedException({ code: 'UNAUTHORIZED', message: error.message });
+      throw error;
+    }
+    const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (required && !required.some((role) => request.principal!.roles.includes(role))) {
+      throw new ForbiddenException({ code: 'FORBIDDEN', message: `requires role ${required.join(' or ')}` });
+    }
+    return true;
+  }
+}

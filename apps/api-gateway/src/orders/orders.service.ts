@@ -1,0 +1,100 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { AppError } from '@shop/runtime';
+import type { Principal } from '../auth/jwt';
+import { UpstreamClient } from '../upstream/upstream.client';
+import type { CreateOrderDto, ListOrdersQuery, StartPaymentDto } from './order.dto';
+
+/** An order as the order-service returns it (the fields the gateway relies on; the rest passes through). */
+interface UpstreamOrder {
+  orderNo: string;
+  status: string;
+  customerId: string;
+  totalAmount: number;
+  currency: string;
+  items: { sku: string; name?: string; quantity: number }[];
+  [field: string]: unknown;
+}
+
+interface UpstreamPayment {
+  paymentId: string;
+  provider: string;
+  status: string;
+  providerTransactionId: string | null;
+}
+
+/** The customer-facing order flows, composed from the order-service and the payment-gateway. */
+@Injectable()
+export class OrdersService {
+  constructor(private readonly upstream: UpstreamClient) {}
+
+  async create(principal: Principal, dto: CreateOrderDto): Promise<unknown> {
+    const { body } = await this.upstream.call('order-service', 'POST', '/internal/v1/orders', {
+      body: { customerId: principal.userId, items: dto.items },
+    });
+    return body;
+  }
+
+  async list(principal: Principal, query: ListOrdersQuery): Promise<unknown> {
+    const { body } = await this.upstream.call('order-service', 'GET', '/internal/v1/orders', {
+      query: { customerId: principal.userId, page: query.page, pageSize: query.pageSize },
+    });
+    return body;
+  }
+
+  /** A customer sees only their own orders (someone else's is a 404, as if it did not exist); admins see all. */
+  async details(principal: Principal, orderNo: string): Promise<unknown> {
+    const order = await this.fetchOrder(principal, orderNo);
+    const { body } = await this.upstream.call<{ items: UpstreamPayment[] }>(
+      'payment-gateway',
+      'GET',
+      '/internal/v1/payments',
+      { query: { orderNo } },
+    );
+    const payments = body.items.map(({ paymentId, provider, status, providerTransactionId }) => ({
+      paymentId,
+      provider,
+      status,
+      providerTransactionId,
+    }));
+    return { ...order, payments };
+  }
+
+  async startPayment(principal: Principal, orderNo: string, dto: StartPaymentDto): Promise<unknown> {
+    const order = await this.fetchOrder(principal, orderNo, true);
+    if (order.status !== 'PENDING_PAYMENT') {
+      throw new AppError(
+        'ORDER_NOT_PAYABLE',
+        `order ${orderNo} is ${order.status}; only PENDING_PAYMENT orders can be paid`,
+        HttpStatus.CONFLICT,
+      );
+    }
+    const { body } = await this.upstream.call('payment-gateway', 'POST', '/internal/v1/payments', {
+      body: {
+        orderNo,
+        amount: order.totalAmount,
+        currency: order.currency,
+        subject: subjectOf(order),
+        provider: dto.provider,
+        method: dto.method,
+      },
+      // The payment-gateway waits on the provider (its own timeout is shorter).
+      timeoutMs: 20_000,
+    });
+    return body;
+  }
+
+  private async fetchOrder(principal: Principal, orderNo: string, ownOnly = false): Promise<UpstreamOrder> {
+    const asAdmin = principal.roles.includes('admin') && !ownOnly;
+    const { body } = await this.upstream.call<UpstreamOrder>('order-service', 'GET', `/internal/v1/orders/${orderNo}`, {
+      query: { customerId: asAdmin ? undefined : principal.userId },
+    });
+    return body;
+  }
+}
+
+function subjectOf(order: UpstreamOrder): string {
+  const first = order.items[0];
+  const name = first?.name ?? first?.sku ?? 'items';
+  const more = order.items.length > 1 ? ` and ${order.items.length - 1} more` : '';
+  return `Order ${order.orderNo}: ${name}${more}`.slice(0, 128);
+}
