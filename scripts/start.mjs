@@ -3,9 +3,11 @@
 // prints where they are, and keeps running. Ctrl-C (SIGINT) or SIGTERM stops everything it started.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { devEnvironment, devTokens, loadDevSecrets } from './lib/dev-env.mjs';
 import { ensureKafka, stopKafka } from './lib/kafka-local.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -80,26 +82,33 @@ async function createTopics(brokers) {
 }
 
 // A port already taken would let an old instance answer our readiness checks; refuse before starting anything.
+function portFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, process.env.HOST ?? '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 async function checkPortsFree() {
-  const net = await import('node:net');
   const taken = [];
   for (const service of SERVICES) {
     const port = Number(process.env[`${service.prefix}_PORT`] ?? service.port);
-    const free = await new Promise((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, process.env.HOST ?? '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (!free) taken.push(`${service.name} (${port})`);
+    if (!(await portFree(port))) taken.push(`${service.name} (${port})`);
   }
+  const simulatorPort = Number(process.env.ALIPAY_SIM_PORT ?? 3100);
+  if (!process.env.ALIPAY_GATEWAY_URL && !(await portFree(simulatorPort)))
+    taken.push(`alipay-simulator (${simulatorPort})`);
   if (taken.length > 0) {
     say(`Ports already in use: ${taken.join(', ')}. Is the system already running? Stop it, or set <SERVICE>_PORT.`);
     process.exit(1);
   }
 }
 
+let devServiceEnv = {};
+
 function serviceEnv(service) {
-  const env = { ...process.env };
+  const env = { ...process.env, ...devServiceEnv };
   // PORT and DB_NAME are per service: a global value would make all five collide.
   delete env.PORT;
   delete env.DB_NAME;
@@ -113,15 +122,15 @@ function serviceEnv(service) {
 
 function startService(service) {
   const env = serviceEnv(service);
+  spawnProcess(service, `dist/apps/${service.name}/src/main.js`, env, `http://127.0.0.1:${env.PORT}`, '/health/ready');
+}
+
+function spawnProcess(service, entryFile, env, url, readyPath) {
   const logFile = path.join(LOG_DIR, `${service.name}.log`);
   const out = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, [path.join(ROOT, `dist/apps/${service.name}/src/main.js`)], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', out, out],
-  });
+  const child = spawn(process.execPath, [path.join(ROOT, entryFile)], { cwd: ROOT, env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
-  const entry = { service, child, logFile, url: `http://127.0.0.1:${env.PORT}`, ready: false, exited: false };
+  const entry = { service, child, logFile, url, readyPath, ready: false, exited: false };
   child.on('exit', (code, signal) => {
     entry.exited = true;
     if (stopping) return;
@@ -148,7 +157,7 @@ function tail(file, lines) {
 
 async function isReady(entry) {
   try {
-    const response = await fetch(`${entry.url}/health/ready`, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(`${entry.url}${entry.readyPath}`, { signal: AbortSignal.timeout(2000) });
     return response.status === 200;
   } catch {
     return false;
@@ -220,6 +229,24 @@ async function main() {
     process.env.KAFKA_BROKERS = kafka.brokers;
   }
   await createTopics(process.env.KAFKA_BROKERS);
+
+  const secrets = await loadDevSecrets(ROOT);
+  const ingestPort = process.env.NOTIFICATION_INGEST_PORT ?? '3001';
+  const dev = devEnvironment(process.env, secrets, { notificationIngest: ingestPort });
+  devServiceEnv = dev.serviceEnv;
+  // The gateway finds the internal services on the ports this run gave them (unless told otherwise).
+  for (const [variable, prefix, port] of [
+    ['ORDER_SERVICE_URL', 'ORDER_SERVICE', 3002],
+    ['PAYMENT_GATEWAY_URL', 'PAYMENT_GATEWAY', 3003],
+    ['LEDGER_SERVICE_URL', 'LEDGER_SERVICE', 3004],
+  ]) {
+    devServiceEnv[variable] = process.env[variable] ?? `http://127.0.0.1:${process.env[`${prefix}_PORT`] ?? port}`;
+  }
+  for (const simulator of dev.simulators) {
+    say(`  starting ${simulator.name} (its provider's variables are not set)`);
+    const env = { ...process.env, ...simulator.env };
+    spawnProcess({ name: simulator.name }, simulator.entry, env, simulator.url, simulator.readyPath);
+  }
   say('  starting services (each creates and migrates its own database)');
   for (const service of SERVICES) startService(service);
   await waitUntilReady();
@@ -228,6 +255,15 @@ async function main() {
   for (const entry of children.values()) {
     say(`  ${entry.service.name.padEnd(20)} ${entry.url.padEnd(24)} ready`);
   }
+  const tokens = devTokens(ROOT, devServiceEnv.JWT_SECRET);
+  say('\nLocal bearer tokens (30 days, signed with JWT_SECRET; generated ones live in .cache/dev/secrets.json):');
+  say(`  customer: ${tokens.customer}`);
+  say(`  admin:    ${tokens.admin}`);
+  say('\nTry it:');
+  say('  curl http://127.0.0.1:3000/api/v1/products');
+  say('  curl -X POST -H "Authorization: Bearer <customer>" -H "content-type: application/json" \\');
+  say('       -d \'{"items":[{"sku":"<sku>","quantity":1}]}\' http://127.0.0.1:3000/api/v1/orders');
+  if (dev.simulators.length > 0) say('  npm run simulate -- alipay pay <orderNo>   (after starting a payment for it)');
   say(`\nLogs: ${path.relative(ROOT, LOG_DIR)}/<service>.log   Stop: Ctrl-C`);
 }
 

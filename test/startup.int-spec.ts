@@ -55,6 +55,15 @@ function processesWithEnv(marker: string): number[] {
     .map(Number);
 }
 
+const PREFIXES = ['API_GATEWAY', 'NOTIFICATION_INGEST', 'ORDER_SERVICE', 'PAYMENT_GATEWAY', 'LEDGER_SERVICE'];
+
+/** Ports of its own for every process `npm start` runs, so a developer's running system never interferes. */
+async function ownPorts(): Promise<Record<string, string>> {
+  const env: Record<string, string> = { ALIPAY_SIM_PORT: String(await freePort()) };
+  for (const prefix of PREFIXES) env[`${prefix}_PORT`] = String(await freePort());
+  return env;
+}
+
 describe('a service process at start', () => {
   const main = path.join(ROOT, 'dist/apps/order-service/src/main.js');
 
@@ -86,12 +95,13 @@ describe('npm start (scripts/start.mjs)', () => {
     for (const db of databases) await dropDatabase(testDatabaseConfig(db), db);
   });
 
-  it('starts all five services until ready, and Ctrl-C stops every process it started', async () => {
+  it('starts all five services and the simulator until ready, prints tokens, and Ctrl-C stops every process it started', async () => {
     const ports = await Promise.all(names.map(() => freePort()));
     const env: Record<string, string> = {
       KAFKA_BROKERS: testBrokers(),
       KAFKA_TOPIC_PREFIX: marker,
       LOG_LEVEL: 'warn',
+      ALIPAY_SIM_PORT: String(await freePort()),
     };
     prefixes.forEach((prefix, i) => {
       env[`${prefix}_PORT`] = String(ports[i]);
@@ -119,7 +129,18 @@ describe('npm start (scripts/start.mjs)', () => {
       const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(response.status).toBe(200);
     }
-    expect(processesWithEnv(marker).length).toBe(6); // the script and its five services
+    // The printed tokens work against the gateway it started.
+    const customer = /customer: (\S+)/.exec(output)?.[1];
+    const admin = /admin: {4}(\S+)/.exec(output)?.[1];
+    const orders = await fetch(`http://127.0.0.1:${ports[0]}/api/v1/orders`, {
+      headers: { authorization: `Bearer ${customer}` },
+    });
+    expect(orders.status).toBe(200);
+    const adminOnCustomerRoute = await fetch(`http://127.0.0.1:${ports[0]}/api/v1/orders`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(adminOnCustomerRoute.status).toBe(403);
+    expect(processesWithEnv(marker).length).toBe(7); // the script, its five services and the Alipay simulator
 
     started.kill('SIGINT');
     expect(await exited).toBe(0);
