@@ -5,3 +5,5 @@ export { eventually, groupJoined, testBrokers, testKafkaSettings } from './kafka
 export { startServiceForTest } from './service-harness';
 export type { RunningService } from './service-harness';
 export { describeServiceBasics } from './service-contract';
+export { SERVICE_NAMES, startSystem } from './system';
+export type { RunningSystem, ServiceName } from './system';

@@ -1,0 +1,193 @@
+// `npm run bench -- [--n 2000] [--concurrency 50]`: a load benchmark against a system started with `npm start`
+// (default ports, the local Alipay simulator's keys from .cache/dev/secrets.json). It creates N orders through
+// the public API, drives N correctly signed Alipay notifications at the given concurrency straight at
+// notification-ingest, waits until every order is PAID, and prints callbacks/s, acknowledgement latency,
+// callback-to-PAID latency, and each service's CPU time and peak memory. It is a measurement, not a test.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const SERVICES = ['api-gateway', 'notification-ingest', 'order-service', 'payment-gateway', 'ledger-service'];
+
+function option(name, fallback) {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? process.argv[index + 1] : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
+}
+
+const N = Number(option('n', 2000));
+const CONCURRENCY = Number(option('concurrency', 50));
+const GATEWAY = option('gateway', 'http://127.0.0.1:3000');
+const INGEST = option('ingest', 'http://127.0.0.1:3001');
+const CLK_TCK = 100; // Linux USER_HZ
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const ms = (n) => `${n.toFixed(1)} ms`;
+
+/** Runs fn over items with at most `limit` in flight. */
+async function pool(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return results;
+}
+
+/** The pid of each service started from this checkout (found by its command line). */
+function servicePids() {
+  const pids = {};
+  for (const entry of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const service = SERVICES.find((s) => cmd.includes(`dist/apps/${s}/src/main.js`));
+      if (service) pids[service] = Number(entry);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
+}
+
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
+}
+
+function peakMemoryMb(pid) {
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
+  return Number(line.split(/\s+/)[1]) / 1024;
+}
+
+async function json(method, url, token, body) {
+  const response = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url} -> ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+async function main() {
+  const secretsFile = path.join(ROOT, '.cache/dev/secrets.json');
+  if (!fs.existsSync(secretsFile) || !fs.existsSync(path.join(ROOT, 'dist'))) {
+    throw new Error('Start the system first with `npm start` (it builds and creates .cache/dev/secrets.json).');
+  }
+  const secrets = JSON.parse(fs.readFileSync(secretsFile, 'utf8'));
+  const jwtSecret = process.env.JWT_SECRET || secrets.jwtSecret;
+  const { signToken } = require(path.join(ROOT, 'dist/apps/api-gateway/src/auth/jwt.js'));
+  const { AlipaySimulator } = require(path.join(ROOT, 'dist/libs/provider-simulators/src/index.js'));
+  const token = signToken(jwtSecret, { sub: `bench-${Date.now()}`, roles: ['customer'] });
+  const admin = signToken(jwtSecret, { sub: 'bench-admin', roles: ['admin'] });
+  // Used only to sign notifications with the local simulator's Alipay key; it does not listen.
+  const signer = new AlipaySimulator({
+    appId: secrets.alipay.appId,
+    sellerId: secrets.alipay.sellerId,
+    appPublicKey: secrets.alipay.appPublicKey,
+    alipayPrivateKey: secrets.alipay.alipayPrivateKey,
+  });
+
+  const pids = servicePids();
+  const missing = SERVICES.filter((s) => !pids[s]);
+  if (missing.length) throw new Error(`not running from this checkout: ${missing.join(', ')} (start with npm start)`);
+  const cpuBefore = Object.fromEntries(SERVICES.map((s) => [s, cpuSeconds(pids[s])]));
+
+  const { items } = await json('GET', `${GATEWAY}/api/v1/products`, token);
+  console.log(`Creating ${N} orders at concurrency ${CONCURRENCY}...`);
+  const createStart = performance.now();
+  const orders = await pool(Array.from({ length: N }), CONCURRENCY, (_, i) =>
+    json('POST', `${GATEWAY}/api/v1/orders`, token, { items: [{ sku: items[i % items.length].sku, quantity: 1 }] }),
+  );
+  const createSeconds = (performance.now() - createStart) / 1000;
+  console.log(`  ${N} orders in ${createSeconds.toFixed(1)} s (${(N / createSeconds).toFixed(0)} orders/s)`);
+  // notification-ingest learns orders from OrderCreated events; give the last ones a moment to arrive.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+
+  console.log(`Sending ${N} signed Alipay notifications at concurrency ${CONCURRENCY}...`);
+  const sentAt = new Map();
+  const ackLatencies = [];
+  const callbackStart = performance.now();
+  const answers = await pool(orders, CONCURRENCY, async (order) => {
+    const now = new Date(Date.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+    const fields = signer.buildNotification({
+      notify_id: randomBytes(16).toString('hex'),
+      notify_time: now,
+      notify_type: 'trade_status_sync',
+      app_id: secrets.alipay.appId,
+      seller_id: secrets.alipay.sellerId,
+      charset: 'utf-8',
+      version: '1.0',
+      sign_type: 'RSA2',
+      out_trade_no: order.orderNo,
+      trade_no: `2026${randomBytes(12).toString('hex').replace(/[a-f]/g, '7').slice(0, 24)}`,
+      trade_status: 'TRADE_SUCCESS',
+      total_amount: (order.totalAmount / 100).toFixed(2),
+      receipt_amount: (order.totalAmount / 100).toFixed(2),
+      gmt_payment: now,
+    });
+    const started = performance.now();
+    sentAt.set(order.orderNo, Date.now());
+    const answer = await signer.postNotification(`${INGEST}/callbacks/alipay`, fields);
+    ackLatencies.push(performance.now() - started);
+    return answer;
+  });
+  const callbackSeconds = (performance.now() - callbackStart) / 1000;
+  const failed = answers.filter((a) => a.body !== 'success');
+  if (failed.length)
+    console.log(`  ${failed.length} notifications not acknowledged, e.g. ${JSON.stringify(failed[0])}`);
+
+  console.log('Waiting until every order is PAID...');
+  const paidLatencies = [];
+  const pending = new Set(orders.map((o) => o.orderNo));
+  const deadline = Date.now() + 300_000;
+  while (pending.size > 0 && Date.now() < deadline) {
+    await pool([...pending], CONCURRENCY, async (orderNo) => {
+      const order = await json('GET', `${GATEWAY}/api/v1/orders/${orderNo}`, admin);
+      if (order.status !== 'PAID') return;
+      const paid = order.timeline.find((t) => t.event === 'paid');
+      paidLatencies.push(new Date(paid.at).getTime() - sentAt.get(orderNo));
+      pending.delete(orderNo);
+    });
+    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+
+  ackLatencies.sort((a, b) => a - b);
+  paidLatencies.sort((a, b) => a - b);
+  console.log(`\nResults for N=${N}, concurrency ${CONCURRENCY}`);
+  console.log(
+    `  callbacks/s:              ${(N / callbackSeconds).toFixed(0)} (${N} in ${callbackSeconds.toFixed(1)} s)`,
+  );
+  console.log(`  ack latency p50 / p99:    ${ms(percentile(ackLatencies, 50))} / ${ms(percentile(ackLatencies, 99))}`);
+  if (paidLatencies.length) {
+    console.log(
+      `  callback->PAID p50 / p99: ${ms(percentile(paidLatencies, 50))} / ${ms(percentile(paidLatencies, 99))}`,
+    );
+  }
+  console.log(`  orders PAID:              ${N - pending.size} of ${N}`);
+  console.log('  per service:              CPU seconds during the run, peak RSS');
+  for (const service of SERVICES) {
+    const cpu = cpuSeconds(pids[service]) - cpuBefore[service];
+    console.log(
+      `    ${service.padEnd(22)} ${cpu.toFixed(1).padStart(6)} s  ${peakMemoryMb(pids[service]).toFixed(0).padStart(5)} MB`,
+    );
+  }
+  if (pending.size > 0) process.exitCode = 1;
+}
+
+main().catch((error) => {
+  console.error(error.message);
+  process.exit(1);
+});
