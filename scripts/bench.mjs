@@ -4,6 +4,7 @@
 // notification-ingest, waits until every order is PAID, and prints callbacks/s, acknowledgement latency,
 // callback-to-PAID latency, and each service's CPU time and peak memory. It is a measurement, not a test.
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
