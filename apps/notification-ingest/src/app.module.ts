@@ -2,7 +2,14 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@shop/messaging';
 import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
+import { AlipayCallbackController } from './alipay/alipay-callback.controller';
+import { AlipayCallbackService } from './alipay/alipay-callback.service';
+import { alipayVerifierProvider } from './alipay/alipay-verifier.provider';
+import { CallbackMetrics } from './callbacks/callback-metrics';
 import { NotificationIngestConfig } from './notification-ingest.config';
+import { NotificationRecorder } from './notifications/notification-recorder';
+import { KnownOrdersService } from './orders/known-orders.service';
+import { OrderEventsHandler } from './orders/order-events.handler';
 import { schema } from './schema';
 
 /** Root module of the notification-ingest: the providers' callback endpoints. */
@@ -15,6 +22,14 @@ export class AppModule {
         RuntimeModule.forRoot({ service: 'notification-ingest', config }),
         PersistenceModule.forRoot('notification-ingest', schema),
         MessagingModule.forRoot(),
+      ],
+      controllers: [AlipayCallbackController, OrderEventsHandler],
+      providers: [
+        CallbackMetrics,
+        KnownOrdersService,
+        NotificationRecorder,
+        alipayVerifierProvider,
+        AlipayCallbackService,
       ],
     };
   }

@@ -1,7 +1,34 @@
+import { Matches, ValidateIf } from 'class-validator';
 import { ServiceConfig } from '@shop/runtime';
+import { IsAlipayPublicKey } from './alipay/alipay-public-key.validator';
 
-/** Configuration of the notification-ingest, read from environment variables and validated at start. */
+const alipayEnabled = (config: NotificationIngestConfig): boolean => config.ALIPAY_APP_ID !== '';
+
+/**
+ * Configuration of the notification-ingest, read from environment variables and validated at start.
+ *
+ * A provider's callback endpoint is enabled by its id variable (ALIPAY_APP_ID); its other variables are then
+ * required and its key must parse. Only Alipay's PUBLIC key is needed here: verifying needs no signing key, so
+ * the internet-facing service never holds the application private key.
+ */
 export class NotificationIngestConfig extends ServiceConfig {
   override PORT = 3001;
   override DB_NAME = 'shop_notification_ingest';
+
+  /** Alipay open-platform application id (digits); setting it enables POST /callbacks/alipay. */
+  @ValidateIf(alipayEnabled)
+  @Matches(/^\d{1,32}$/, { message: 'ALIPAY_APP_ID must be the digits of an Alipay application id' })
+  ALIPAY_APP_ID = '';
+
+  /** Our Alipay merchant user id ("2088" and 12 digits), checked against seller_id in notifications. */
+  @ValidateIf(alipayEnabled)
+  @Matches(/^2088\d{12}$/, {
+    message: 'ALIPAY_SELLER_ID is required when ALIPAY_APP_ID is set: an Alipay user id, 2088 followed by 12 digits',
+  })
+  ALIPAY_SELLER_ID = '';
+
+  /** Alipay's public key (not the application's), PEM or raw base64 SPKI: verifies notification signatures. */
+  @ValidateIf(alipayEnabled)
+  @IsAlipayPublicKey()
+  ALIPAY_PUBLIC_KEY = '';
 }

@@ -1,8 +1,16 @@
 import { CreateMessagingTables1764201600000, InboxEventEntity, OutboxEventEntity } from '@shop/messaging';
 import type { SchemaDefinition } from '@shop/persistence';
+import { CreateKnownOrders1764202000000 } from './migrations/1764202000000-create-known-orders';
+import { CreateProviderNotifications1764202100000 } from './migrations/1764202100000-create-provider-notifications';
+import { ProviderNotificationEntity } from './notifications/provider-notification.entity';
+import { KnownOrderEntity } from './orders/known-order.entity';
 
 /** The tables this service owns, and the migrations that create them, oldest first. */
 export const schema: SchemaDefinition = {
-  entities: [OutboxEventEntity, InboxEventEntity],
-  migrations: [CreateMessagingTables1764201600000],
+  entities: [OutboxEventEntity, InboxEventEntity, KnownOrderEntity, ProviderNotificationEntity],
+  migrations: [
+    CreateMessagingTables1764201600000,
+    CreateKnownOrders1764202000000,
+    CreateProviderNotifications1764202100000,
+  ],
 };

@@ -2,4 +2,4 @@ import { describeServiceBasics } from '@shop/testing';
 import { schema } from './schema';
 import { service } from './service';
 
-describeServiceBasics(service, schema, ['inbox_events', 'outbox_events']);
+describeServiceBasics(service, schema, ['inbox_events', 'known_orders', 'outbox_events', 'provider_notifications']);

@@ -1,6 +1,8 @@
+import { connectEventHandlers } from '@shop/messaging';
 import { prepareDatabase } from '@shop/persistence';
 import type { ServiceDefinition } from '@shop/runtime';
 import { AppModule } from './app.module';
+import { configureCallbackBodies } from './callbacks/callback-bodies';
 import { schema } from './schema';
 import { NotificationIngestConfig } from './notification-ingest.config';
 
@@ -10,4 +12,8 @@ export const service: ServiceDefinition<NotificationIngestConfig> = {
   configSchema: NotificationIngestConfig,
   rootModule: (config) => AppModule.forRoot(config),
   prepare: prepareDatabase(schema),
+  configure: (app) => {
+    configureCallbackBodies(app);
+    connectEventHandlers(app, 'notification-ingest');
+  },
 };

@@ -17,6 +17,8 @@ import type { AlipayConfig } from './alipay.config';
 import { signAlipayRequest, verifyAlipayAnswer, verifyAlipayNotification } from './alipay-signer';
 import { formatChinaTime, parseChinaTime } from './china-time';
 
+type Signing = { readonly key: KeyObject; readonly gatewayUrl: string };
+
 /** Options that tests and callers tune; the defaults suit production. */
 export interface AlipayAdapterOptions {
   /** The clock for request timestamps; injected so tests are deterministic. */
@@ -40,6 +42,7 @@ const QUERY_PARAMS = new Set([
   'notify_url',
 ]);
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+const REQUIRED_CONFIG_FIELDS = ['appId', 'sellerId', 'gatewayUrl'] as const;
 const REQUIRED_NOTIFICATION_FIELDS = [
   'notify_id',
   'app_id',
@@ -51,22 +54,36 @@ const REQUIRED_NOTIFICATION_FIELDS = [
   'sign',
 ] as const;
 
+/**
+ * What a verify-only adapter needs (e.g. the notification-ingest): no application private key, no gateway.
+ * Such an adapter verifies notifications; createPayment refuses with PROVIDER_CONFIG_INVALID.
+ */
+export type AlipayVerifyOnlyConfig = Pick<AlipayConfig, 'appId' | 'sellerId' | 'alipayPublicKey'> & {
+  readonly privateKey?: undefined;
+  readonly gatewayUrl?: string;
+};
+
 /** Alipay (OpenAPI gateway, RSA2) as a PaymentProvider: QR via alipay.trade.precreate, web via alipay.trade.page.pay. */
 export class AlipayAdapter implements PaymentProvider {
   readonly name = PROVIDER;
-  private readonly appPrivateKey: KeyObject;
+  // Undefined for a verify-only adapter: a service that only receives callbacks should not hold the signing key.
+  private readonly signing: Signing | undefined;
   private readonly alipayPublicKey: KeyObject;
   private readonly now: () => Date;
   private readonly timeoutMs: number;
 
   constructor(
-    private readonly config: AlipayConfig,
+    private readonly config: AlipayConfig | AlipayVerifyOnlyConfig,
     options: AlipayAdapterOptions = {},
   ) {
     // Parsed once at start, so a broken key fails the service at boot rather than at the first payment.
-    this.appPrivateKey = parsePrivateKey(config.privateKey, 'Alipay application private key');
+    const appPrivateKey =
+      config.privateKey === undefined
+        ? undefined
+        : parsePrivateKey(config.privateKey, 'Alipay application private key');
     this.alipayPublicKey = parsePublicKey(config.alipayPublicKey, 'Alipay public key');
-    for (const field of ['appId', 'sellerId', 'gatewayUrl'] as const) {
+    const required = appPrivateKey === undefined ? (['appId', 'sellerId'] as const) : REQUIRED_CONFIG_FIELDS;
+    for (const field of required) {
       if (typeof config[field] !== 'string' || config[field].trim() === '') {
         throw new ProviderError(
           'PROVIDER_CONFIG_INVALID',
@@ -75,12 +92,22 @@ export class AlipayAdapter implements PaymentProvider {
         );
       }
     }
+    this.signing =
+      appPrivateKey === undefined ? undefined : { key: appPrivateKey, gatewayUrl: config.gatewayUrl ?? '' };
     this.now = options.now ?? (() => new Date());
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
   /** Opens an Alipay trade: 'qr' calls alipay.trade.precreate; 'page' returns a signed alipay.trade.page.pay URL. */
   async createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
+    const signing = this.signing;
+    if (signing === undefined) {
+      throw new ProviderError(
+        'PROVIDER_CONFIG_INVALID',
+        'This Alipay adapter is verify-only: it has no application private key to sign requests',
+        HttpStatus.INTERNAL_SERVER_ERROR,
+      );
+    }
     if (!OUT_TRADE_NO.test(request.orderNo)) {
       throw new ProviderError(
         'PROVIDER_REQUEST_INVALID',
@@ -99,11 +126,11 @@ export class AlipayAdapter implements PaymentProvider {
     if (request.timeoutExpress !== undefined) biz.timeout_express = request.timeoutExpress;
     switch (request.method) {
       case 'qr':
-        return { kind: 'qr', qrCode: await this.precreate(request, biz) };
+        return { kind: 'qr', qrCode: await this.precreate(signing, request, biz) };
       case 'page':
         return {
           kind: 'redirect',
-          redirectUrl: this.pagePayUrl(request, { ...biz, product_code: 'FAST_INSTANT_TRADE_PAY' }),
+          redirectUrl: this.pagePayUrl(signing, request, { ...biz, product_code: 'FAST_INSTANT_TRADE_PAY' }),
         };
       default: {
         const method: never = request.method;
@@ -178,7 +205,12 @@ export class AlipayAdapter implements PaymentProvider {
     return { status: 400, contentType: 'text/plain; charset=utf-8', body: 'fail' };
   }
 
-  private commonParams(method: string, notifyUrl: string, biz: Record<string, string>): Record<string, string> {
+  private commonParams(
+    signing: Signing,
+    method: string,
+    notifyUrl: string,
+    biz: Record<string, string>,
+  ): Record<string, string> {
     const params: Record<string, string> = {
       app_id: this.config.appId,
       method,
@@ -190,22 +222,27 @@ export class AlipayAdapter implements PaymentProvider {
       notify_url: notifyUrl,
       biz_content: JSON.stringify(biz),
     };
-    params.sign = signAlipayRequest(params, this.appPrivateKey);
+    params.sign = signAlipayRequest(params, signing.key);
     return params;
   }
 
-  private pagePayUrl(request: CreatePaymentRequest, biz: Record<string, string>): string {
-    const url = new URL(this.config.gatewayUrl);
-    for (const [key, value] of Object.entries(this.commonParams('alipay.trade.page.pay', request.notifyUrl, biz))) {
+  private pagePayUrl(signing: Signing, request: CreatePaymentRequest, biz: Record<string, string>): string {
+    const url = new URL(signing.gatewayUrl);
+    const params = this.commonParams(signing, 'alipay.trade.page.pay', request.notifyUrl, biz);
+    for (const [key, value] of Object.entries(params)) {
       url.searchParams.set(key, value);
     }
     return url.toString();
   }
 
-  private async precreate(request: CreatePaymentRequest, biz: Record<string, string>): Promise<string> {
+  private async precreate(
+    signing: Signing,
+    request: CreatePaymentRequest,
+    biz: Record<string, string>,
+  ): Promise<string> {
     const method = 'alipay.trade.precreate';
-    const params = this.commonParams(method, request.notifyUrl, biz);
-    const url = new URL(this.config.gatewayUrl);
+    const params = this.commonParams(signing, method, request.notifyUrl, biz);
+    const url = new URL(signing.gatewayUrl);
     const body = new URLSearchParams();
     for (const [key, value] of Object.entries(params)) {
       if (QUERY_PARAMS.has(key)) url.searchParams.set(key, value);

@@ -1,0 +1,36 @@
+import { type ValidationArguments, registerDecorator } from 'class-validator';
+import { ProviderError, parsePublicKey } from '@shop/providers';
+
+/**
+ * Validates that a config variable holds Alipay's RSA public key (PEM or raw base64 SPKI/PKCS#1, 2048 bits or more),
+ * so a broken key stops the service at start. The message names the variable and the broken rule, never the
+ * key text (parsePublicKey's messages carry no key material).
+ */
+export function IsAlipayPublicKey(): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isAlipayPublicKey',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: (value: unknown) => problemWith(value) === undefined,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} ${problemWith(args.value) ?? 'is not a valid RSA public key'}`,
+      },
+    });
+  };
+}
+
+function problemWith(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') {
+    return "is required when ALIPAY_APP_ID is set: Alipay's RSA public key, PEM or raw base64";
+  }
+  try {
+    parsePublicKey(value, 'value');
+    return undefined;
+  } catch (error) {
+    // "value is a private key; ..." -> "is a private key; ...": the rule, without the label.
+    if (error instanceof ProviderError) return error.message.replace(/^value /, '');
+    return 'cannot be parsed as an RSA public key';
+  }
+}

@@ -1,0 +1,50 @@
+import type { NotificationRejectReason } from '@shop/providers';
+
+/**
+ * How one provider callback ended; the `outcome` label of payment_callbacks_total and of the callback log line.
+ * accepted, duplicate, orphan, amount_mismatch and ignored were answered with the provider's ack; the others were
+ * refused (the provider retries) and stored nothing.
+ */
+export type CallbackOutcome =
+  | 'accepted'
+  | 'duplicate'
+  | 'orphan'
+  | 'amount_mismatch'
+  | 'ignored'
+  | 'rejected_signature'
+  | 'rejected_merchant'
+  | 'rejected_malformed'
+  | 'rejected_content_type'
+  | 'rejected_too_large'
+  | 'error';
+
+/** Every outcome, so each series exists (at 0) from the start and dashboards need no "absent" special cases. */
+export const CALLBACK_OUTCOMES: readonly CallbackOutcome[] = [
+  'accepted',
+  'duplicate',
+  'orphan',
+  'amount_mismatch',
+  'ignored',
+  'rejected_signature',
+  'rejected_merchant',
+  'rejected_malformed',
+  'rejected_content_type',
+  'rejected_too_large',
+  'error',
+];
+
+/** The outcome of a notification the adapter refused. */
+export function rejectionOutcome(reason: NotificationRejectReason): CallbackOutcome {
+  switch (reason) {
+    case 'BAD_SIGNATURE':
+    case 'UNSUPPORTED_SIGN_TYPE':
+      return 'rejected_signature';
+    case 'FOREIGN_APP_ID':
+    case 'FOREIGN_SELLER_ID':
+      return 'rejected_merchant';
+    case 'MALFORMED':
+      return 'rejected_malformed';
+    case 'UNSUPPORTED_CONTENT_TYPE':
+      return 'rejected_content_type';
+  }
+}

@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PaymentSucceededV1, Topics, parsePayload } from '@shop/contracts';
+import { MessagingService, addToOutbox } from '@shop/messaging';
+import { paymentSucceededEventId, type VerifiedNotification } from '@shop/providers';
+import type { CallbackOutcome } from '../callbacks/callback-outcome';
+import { type KnownOrder, KnownOrdersService } from '../orders/known-orders.service';
+import type { NotificationClassification } from './notification-classification';
+
+/** The producer name on every event this service writes. */
+export const INGEST_PRODUCER = 'notification-ingest';
+
+/** Where and when a notification arrived, beside what it says. */
+export interface NotificationReceipt {
+  /** The body exactly as received (what the signature covers). */
+  readonly rawBody: string;
+  readonly sourceIp: string | null;
+  readonly receivedAt: Date;
+}
+
+/** What recording a verified notification did. */
+export interface RecordedNotification {
+  readonly outcome: Extract<CallbackOutcome, 'accepted' | 'duplicate' | 'orphan' | 'amount_mismatch' | 'ignored'>;
+  /** Undefined for a duplicate: nothing was stored this time. */
+  readonly classification: NotificationClassification | undefined;
+  /** The PaymentSucceeded event id, for payments (also when an earlier notification already wrote the event). */
+  readonly eventId: string | undefined;
+}
+
+/**
+ * Stores verified provider notifications and turns payments into PaymentSucceeded events, in ONE transaction per
+ * notification: the row and its event exist together or not at all, so the provider may be acknowledged as soon
+ * as that transaction has committed, and a crash before the commit only means the provider retries.
+ * Provider-neutral: every provider's callback ends here after its adapter verified it.
+ */
+@Injectable()
+export class NotificationRecorder {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly knownOrders: KnownOrdersService,
+    private readonly messaging: MessagingService,
+  ) {}
+
+  async record(notification: VerifiedNotification, receipt: NotificationReceipt): Promise<RecordedNotification> {
+    const recorded = await this.dataSource.transaction(async (manager): Promise<RecordedNotification> => {
+      const order = await this.knownOrders.find(manager, notification.orderNo);
+      const classification = classify(notification, order);
+      const isPayment = classification === 'payment' || classification === 'amount_mismatch';
+      const eventId = isPayment ? paymentSucceededEventId(notification) : undefined;
+      // ON CONFLICT DO NOTHING, not a caught unique violation: a violation would abort the whole transaction.
+      // A concurrent delivery of the same notification waits here until the first one commits (then stores
+      // nothing) or rolls back (then stores it itself), so a duplicate is never acknowledged before the original.
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO provider_notifications (provider, notification_key, raw_body, fields, order_no,
+           provider_transaction_id, trade_status, amount, currency, classification, event_id, received_at, source_ip)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (provider, notification_key) DO NOTHING RETURNING id`,
+        [
+          notification.provider,
+          notification.notificationKey,
+          receipt.rawBody,
+          JSON.stringify(notification.fields),
+          notification.orderNo,
+          notification.providerTransactionId,
+          notification.tradeStatus,
+          notification.amount.amount,
+          notification.amount.currency,
+          classification,
+          eventId ?? null,
+          receipt.receivedAt,
+          receipt.sourceIp,
+        ],
+      );
+      if (inserted.length === 0) return { outcome: 'duplicate', classification: undefined, eventId: undefined };
+      if (!isPayment || order === undefined || eventId === undefined) {
+        return { outcome: classification === 'orphan' ? 'orphan' : 'ignored', classification, eventId: undefined };
+      }
+      const payload = parsePayload(PaymentSucceededV1, {
+        orderNo: order.orderNo,
+        provider: notification.provider,
+        providerTransactionId: notification.providerTransactionId,
+        amount: notification.amount.amount,
+        currency: notification.amount.currency,
+        // Alipay always sends gmt_payment with a paid status; the arrival time is the honest fallback.
+        paidAt: (notification.paidAt ?? receipt.receivedAt).toISOString(),
+      });
+      const written = await addToOutbox(manager, INGEST_PRODUCER, {
+        topic: Topics.PaymentSucceeded,
+        type: PaymentSucceededV1.type,
+        version: PaymentSucceededV1.version,
+        key: order.orderNo,
+        payload,
+        eventId,
+      });
+      // Not written: an earlier notification of the same payment (another notify_id: TRADE_FINISHED after
+      // TRADE_SUCCESS, or the TRADE_SUCCESS of a partial refund) already confirmed it. The row is kept; the
+      // deterministic event id keeps the payment to one event.
+      if (!written) return { outcome: 'duplicate', classification, eventId };
+      return { outcome: classification === 'payment' ? 'accepted' : 'amount_mismatch', classification, eventId };
+    });
+    if (recorded.outcome === 'accepted' || recorded.outcome === 'amount_mismatch') this.messaging.nudgeRelay();
+    return recorded;
+  }
+}
+
+function classify(notification: VerifiedNotification, order: KnownOrder | undefined): NotificationClassification {
+  if (order === undefined) {
+    // An order we never heard of is stored as an orphan, acknowledged, and produces no event. Why acknowledge
+    // instead of refusing so the provider retries: the provider must be answered quickly and independently of
+    // the order-service (this service never calls it while a provider waits); the money is real, so the
+    // notification must be kept (a refund needs it), and a retry loop would only delay that; and an orphan row
+    // is visible to operators (classification 'orphan', indexed for review) instead of hidden in a retry queue.
+    // The race: a callback that overtakes its OrderCreated event (the projection lags by the Kafka round trip)
+    // is classified orphan too. We accept that rather than wait and re-check: buyers pay minutes after the order
+    // is created, not milliseconds, and any orphan is reviewed anyway.
+    return 'orphan';
+  }
+  if (notification.kind !== 'payment-succeeded') return 'non_payment';
+  const matches = notification.amount.amount === order.totalAmount && notification.amount.currency === order.currency;
+  return matches ? 'payment' : 'amount_mismatch';
+}
