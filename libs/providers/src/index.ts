@@ -18,7 +18,7 @@ export { parsePrivateKey, parsePublicKey } from './keys';
 export type { RawJsonMember } from './raw-json-members';
 export { rawJsonMembers } from './raw-json-members';
 export type { AlipayConfig } from './alipay/alipay.config';
-export type { AlipayAdapterOptions } from './alipay/alipay.adapter';
+export type { AlipayAdapterOptions, AlipayVerifyOnlyConfig } from './alipay/alipay.adapter';
 export { AlipayAdapter } from './alipay/alipay.adapter';
 export type { AlipayParams, VerifiedAlipayAnswer } from './alipay/alipay-signer';
 export {
