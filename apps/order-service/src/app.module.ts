@@ -2,7 +2,14 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@shop/messaging';
 import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
+import { CatalogService } from './catalog/catalog.service';
+import { ProductsController } from './catalog/products.controller';
 import { OrderServiceConfig } from './order-service.config';
+import { OrdersController } from './orders/orders.controller';
+import { OrdersRepository } from './orders/orders.repository';
+import { OrdersService } from './orders/orders.service';
+import { OrderPaymentsService } from './payments/order-payments.service';
+import { PaymentEventsHandler } from './payments/payment-events.handler';
 import { schema } from './schema';
 
 /** Root module of the order-service: catalog, orders and their state machine. */
@@ -16,6 +23,8 @@ export class AppModule {
         PersistenceModule.forRoot('order-service', schema),
         MessagingModule.forRoot(),
       ],
+      controllers: [ProductsController, OrdersController, PaymentEventsHandler],
+      providers: [CatalogService, OrdersRepository, OrdersService, OrderPaymentsService],
     };
   }
 }

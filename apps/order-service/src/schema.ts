@@ -1,8 +1,16 @@
 import { CreateMessagingTables1764201600000, InboxEventEntity, OutboxEventEntity } from '@shop/messaging';
 import type { SchemaDefinition } from '@shop/persistence';
+import { ProductEntity } from './catalog/product.entity';
+import { CreateOrders1764202000000 } from './migrations/1764202000000-create-orders';
+import { OrderLineEntity } from './orders/order-line.entity';
+import { OrderTimelineEntryEntity } from './orders/order-timeline-entry.entity';
+import { OrderEntity } from './orders/order.entity';
+
+/** The entities of the catalog and the orders. */
+export const orderEntities = [ProductEntity, OrderEntity, OrderLineEntity, OrderTimelineEntryEntity];
 
 /** The tables this service owns, and the migrations that create them, oldest first. */
 export const schema: SchemaDefinition = {
-  entities: [OutboxEventEntity, InboxEventEntity],
-  migrations: [CreateMessagingTables1764201600000],
+  entities: [OutboxEventEntity, InboxEventEntity, ...orderEntities],
+  migrations: [CreateMessagingTables1764201600000, CreateOrders1764202000000],
 };

@@ -2,4 +2,11 @@ import { describeServiceBasics } from '@shop/testing';
 import { schema } from './schema';
 import { service } from './service';
 
-describeServiceBasics(service, schema, ['inbox_events', 'outbox_events']);
+describeServiceBasics(service, schema, [
+  'inbox_events',
+  'order_lines',
+  'order_timeline',
+  'orders',
+  'outbox_events',
+  'products',
+]);

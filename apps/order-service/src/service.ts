@@ -1,3 +1,4 @@
+import { connectEventHandlers } from '@shop/messaging';
 import { prepareDatabase } from '@shop/persistence';
 import type { ServiceDefinition } from '@shop/runtime';
 import { AppModule } from './app.module';
@@ -10,4 +11,6 @@ export const service: ServiceDefinition<OrderServiceConfig> = {
   configSchema: OrderServiceConfig,
   rootModule: (config) => AppModule.forRoot(config),
   prepare: prepareDatabase(schema),
+  // The @EventPattern handlers (PaymentEventsHandler) consume as one group named after the service.
+  configure: (app) => connectEventHandlers(app, 'order-service'),
 };

@@ -1,0 +1,63 @@
+import type { OrderStatus } from './order-status';
+
+/** One line as the internal API shows it; amounts in minor units. */
+export interface OrderLineView {
+  sku: string;
+  name: string;
+  quantity: number;
+  unitAmount: number;
+  lineAmount: number;
+}
+
+/** Why an order waits for a human, e.g. {reason: "AMOUNT_MISMATCH", detail: {expected, got, ...}}. */
+export interface OrderReviewView {
+  reason: string;
+  detail: Record<string, unknown> | null;
+  flaggedAt: string;
+}
+
+/** One entry of an order's history. */
+export interface TimelineEntryView {
+  at: string;
+  event: string;
+  detail: Record<string, unknown> | null;
+}
+
+/** An order with everything the order-service knows about it: the answer of POST and GET of one order. */
+export interface OrderDetailsView {
+  orderNo: string;
+  status: OrderStatus;
+  customerId: string;
+  totalAmount: number;
+  currency: string;
+  items: OrderLineView[];
+  createdAt: string;
+  paidAt: string | null;
+  paymentProvider: string | null;
+  providerTransactionId: string | null;
+  cancelledAt: string | null;
+  cancelReason: string | null;
+  review: OrderReviewView | null;
+  timeline: TimelineEntryView[];
+}
+
+/** An order in a list: no lines or timeline, but how many lines and whether it is flagged. */
+export interface OrderSummaryView {
+  orderNo: string;
+  status: OrderStatus;
+  customerId: string;
+  totalAmount: number;
+  currency: string;
+  lineCount: number;
+  createdAt: string;
+  paidAt: string | null;
+  underReview: boolean;
+}
+
+/** One page of a customer's orders, newest first. */
+export interface OrderPageView {
+  items: OrderSummaryView[];
+  page: number;
+  pageSize: number;
+  total: number;
+}

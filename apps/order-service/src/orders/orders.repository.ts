@@ -1,0 +1,237 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { toSafeAmount } from './amount';
+import { OrderError } from './order.error';
+import { canTransition, type OrderStatus } from './order-status';
+import type { OrderLineView, OrderSummaryView, TimelineEntryView } from './order.views';
+import type { PricedLine } from './pricing';
+
+/** An order row as the services work with it (amounts already safe numbers). */
+export interface OrderRecord {
+  id: string;
+  orderNo: string;
+  customerId: string;
+  status: OrderStatus;
+  totalAmount: number;
+  currency: string;
+  createdAt: Date;
+  paidAt: Date | null;
+  paymentProvider: string | null;
+  providerTransactionId: string | null;
+  cancelledAt: Date | null;
+  cancelReason: string | null;
+  reviewReason: string | null;
+  reviewDetail: Record<string, unknown> | null;
+  flaggedAt: Date | null;
+}
+
+/** Columns a transition may set besides status; a closed list, so no caller can smuggle SQL into a name. */
+export interface TransitionChanges {
+  paid_at?: Date | string;
+  payment_provider?: string;
+  provider_transaction_id?: string;
+  cancelled_at?: Date | string;
+  cancel_reason?: string;
+}
+
+interface OrderRow {
+  id: string;
+  order_no: string;
+  customer_id: string;
+  status: OrderStatus;
+  total_amount: string;
+  currency: string;
+  created_at: Date;
+  paid_at: Date | null;
+  payment_provider: string | null;
+  provider_transaction_id: string | null;
+  cancelled_at: Date | null;
+  cancel_reason: string | null;
+  review_reason: string | null;
+  review_detail: Record<string, unknown> | null;
+  flagged_at: Date | null;
+}
+
+const ORDER_COLUMNS = `id, order_no, customer_id, status, total_amount, currency, created_at, paid_at, payment_provider,
+  provider_transaction_id, cancelled_at, cancel_reason, review_reason, review_detail, flagged_at`;
+
+function toRecord(row: OrderRow): OrderRecord {
+  return {
+    id: row.id,
+    orderNo: row.order_no,
+    customerId: row.customer_id,
+    status: row.status,
+    totalAmount: toSafeAmount(row.total_amount),
+    currency: row.currency,
+    createdAt: row.created_at,
+    paidAt: row.paid_at,
+    paymentProvider: row.payment_provider,
+    providerTransactionId: row.provider_transaction_id,
+    cancelledAt: row.cancelled_at,
+    cancelReason: row.cancel_reason,
+    reviewReason: row.review_reason,
+    reviewDetail: row.review_detail,
+    flaggedAt: row.flagged_at,
+  };
+}
+
+/**
+ * Every SQL statement on orders, their lines and their timeline. Each method runs on the EntityManager it is
+ * given, so the calling service decides what one transaction spans.
+ */
+@Injectable()
+export class OrdersRepository {
+  /** Inserts a new PENDING_PAYMENT order with its lines; returns its internal id. */
+  async insert(
+    manager: EntityManager,
+    order: { orderNo: string; customerId: string; totalAmount: number; currency: string; lines: PricedLine[] },
+  ): Promise<string> {
+    const [{ id }]: { id: string }[] = await manager.query(
+      `INSERT INTO orders (order_no, customer_id, status, total_amount, currency)
+       VALUES ($1, $2, 'PENDING_PAYMENT', $3, $4) RETURNING id`,
+      [order.orderNo, order.customerId, order.totalAmount, order.currency],
+    );
+    await manager.query(
+      `INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_amount, line_amount)
+       SELECT $1, * FROM unnest($2::smallint[], $3::varchar[], $4::varchar[], $5::int[], $6::bigint[], $7::bigint[])`,
+      [
+        id,
+        order.lines.map((l) => l.lineNo),
+        order.lines.map((l) => l.sku),
+        order.lines.map((l) => l.name),
+        order.lines.map((l) => l.quantity),
+        order.lines.map((l) => l.unitAmount.amount),
+        order.lines.map((l) => l.lineAmount.amount),
+      ],
+    );
+    return id;
+  }
+
+  /** The order, or undefined. With `forUpdate`, the row stays locked until the caller's transaction ends. */
+  async find(
+    manager: EntityManager,
+    orderNo: string,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<OrderRecord | undefined> {
+    const rows: OrderRow[] = await manager.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE order_no = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
+      [orderNo],
+    );
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  /** The order's lines in the order they were requested. */
+  async linesOf(manager: EntityManager, orderId: string): Promise<OrderLineView[]> {
+    const rows: { sku: string; name: string; quantity: number; unit_amount: string; line_amount: string }[] =
+      await manager.query(
+        'SELECT sku, name, quantity, unit_amount, line_amount FROM order_lines WHERE order_id = $1 ORDER BY line_no',
+        [orderId],
+      );
+    return rows.map((r) => ({
+      sku: r.sku,
+      name: r.name,
+      quantity: r.quantity,
+      unitAmount: toSafeAmount(r.unit_amount),
+      lineAmount: toSafeAmount(r.line_amount),
+    }));
+  }
+
+  /** The order's history, oldest first (entries of one transaction share a time; the id keeps their order). */
+  async timelineOf(manager: EntityManager, orderId: string): Promise<TimelineEntryView[]> {
+    const rows: { at: Date; event: string; detail: Record<string, unknown> | null }[] = await manager.query(
+      'SELECT at, event, detail FROM order_timeline WHERE order_id = $1 ORDER BY at, id',
+      [orderId],
+    );
+    return rows.map((r) => ({ at: r.at.toISOString(), event: r.event, detail: r.detail }));
+  }
+
+  /** Appends to the order's history. */
+  async addTimelineEntry(
+    manager: EntityManager,
+    orderId: string,
+    event: string,
+    detail: Record<string, unknown> | null = null,
+  ): Promise<void> {
+    await manager.query('INSERT INTO order_timeline (order_id, event, detail) VALUES ($1, $2, $3)', [
+      orderId,
+      event,
+      detail === null ? null : JSON.stringify(detail),
+    ]);
+  }
+
+  /**
+   * Moves the order from `from` to `to` if, and only if, the transition table allows it and the order is still
+   * in `from` at the moment of the UPDATE. Returns false when it no longer was (someone else moved it first):
+   * the caller then changes nothing, so a late or repeated event can never move an order backwards.
+   */
+  async transition(
+    manager: EntityManager,
+    orderNo: string,
+    from: OrderStatus,
+    to: OrderStatus,
+    changes: TransitionChanges = {},
+  ): Promise<boolean> {
+    if (!canTransition(from, to)) {
+      throw new OrderError(
+        'ORDER_TRANSITION_NOT_ALLOWED',
+        `Order ${orderNo} cannot move from ${from} to ${to}`,
+        HttpStatus.CONFLICT,
+      );
+    }
+    const columns = Object.keys(changes) as (keyof TransitionChanges)[];
+    const sets = columns.map((column, i) => `, ${column} = $${i + 4}`).join('');
+    // For UPDATE, TypeORM's Postgres driver answers [rows, affectedCount], not the rows alone.
+    const [, affected]: [unknown[], number] = await manager.query(
+      `UPDATE orders SET status = $3, updated_at = now()${sets} WHERE order_no = $1 AND status = $2`,
+      [orderNo, from, to, ...columns.map((c) => changes[c])],
+    );
+    return affected === 1;
+  }
+
+  /** Flags the order for a human, whatever its status, and keeps the status as it is. */
+  async flagForReview(
+    manager: EntityManager,
+    orderId: string,
+    reason: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE orders SET review_reason = $2, review_detail = $3, flagged_at = now(), updated_at = now() WHERE id = $1`,
+      [orderId, reason, JSON.stringify(detail)],
+    );
+  }
+
+  /** One page of a customer's orders, newest first, and how many they have in all. */
+  async pageOfCustomer(
+    manager: EntityManager,
+    customerId: string,
+    offset: number,
+    limit: number,
+  ): Promise<{ items: OrderSummaryView[]; total: number }> {
+    const rows: (OrderRow & { line_count: number })[] = await manager.query(
+      `SELECT o.order_no, o.status, o.customer_id, o.total_amount, o.currency, o.created_at, o.paid_at,
+              o.review_reason, (SELECT count(*)::int FROM order_lines l WHERE l.order_id = o.id) AS line_count
+       FROM orders o WHERE o.customer_id = $1
+       ORDER BY o.created_at DESC, o.id DESC OFFSET $2 LIMIT $3`,
+      [customerId, offset, limit],
+    );
+    const [{ total }]: { total: number }[] = await manager.query(
+      'SELECT count(*)::int AS total FROM orders WHERE customer_id = $1',
+      [customerId],
+    );
+    return {
+      total,
+      items: rows.map((r) => ({
+        orderNo: r.order_no,
+        status: r.status,
+        customerId: r.customer_id,
+        totalAmount: toSafeAmount(r.total_amount),
+        currency: r.currency,
+        lineCount: r.line_count,
+        createdAt: r.created_at.toISOString(),
+        paidAt: r.paid_at?.toISOString() ?? null,
+        underReview: r.review_reason !== null,
+      })),
+    };
+  }
+}

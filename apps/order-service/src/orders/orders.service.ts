@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { OrderCreatedV1, Topics, deterministicEventId } from '@shop/contracts';
+import { MessagingService, addToOutbox } from '@shop/messaging';
+import { CatalogService } from '../catalog/catalog.service';
+import type { CreateOrderDto } from './create-order.dto';
+import type { ListOrdersQueryDto } from './list-orders-query.dto';
+import { newOrderNo } from './order-number';
+import { OrderError } from './order.error';
+import type { OrderDetailsView, OrderPageView } from './order.views';
+import { OrdersRepository, type OrderRecord } from './orders.repository';
+import { assertDistinctSkus, priceItems } from './pricing';
+
+/** The name this service signs its events with (the envelope's producer). */
+export const ORDER_SERVICE = 'order-service';
+
+// A fresh number after a collision; three collisions in a row of 50 random bits would mean a broken generator.
+const ORDER_NO_ATTEMPTS = 3;
+
+function isOrderNoCollision(error: unknown): boolean {
+  return (
+    error instanceof QueryFailedError &&
+    (error as { code?: string; constraint?: string }).code === '23505' &&
+    (error as { constraint?: string }).constraint === 'uq_orders_order_no'
+  );
+}
+
+/** Creates orders from the catalog's prices and reads them back, for one customer or for the system. */
+@Injectable()
+export class OrdersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly catalog: CatalogService,
+    private readonly orders: OrdersRepository,
+    private readonly messaging: MessagingService,
+  ) {}
+
+  /**
+   * Prices the items from the catalog (never from the client) and stores, in one transaction, the order, its
+   * lines, its "created" timeline entry and the OrderCreated event. A refused request stores nothing.
+   */
+  async createOrder(request: CreateOrderDto): Promise<OrderDetailsView> {
+    // Checked before any database work: a duplicate is wrong whatever the catalog says.
+    assertDistinctSkus(request.items);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const order = await this.dataSource.transaction((manager) => this.insertOrder(manager, request, newOrderNo()));
+        this.messaging.nudgeRelay();
+        return order;
+      } catch (error) {
+        if (attempt < ORDER_NO_ATTEMPTS && isOrderNoCollision(error)) continue;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * One order with its lines and timeline. Given a customerId, another customer's order is "not found", exactly
+   * like an order that does not exist, so order numbers cannot be probed.
+   */
+  async getOrder(orderNo: string, customerId?: string): Promise<OrderDetailsView> {
+    const manager = this.dataSource.manager;
+    const order = await this.orders.find(manager, orderNo);
+    if (!order || (customerId !== undefined && order.customerId !== customerId)) throw OrderError.notFound(orderNo);
+    return this.details(manager, order);
+  }
+
+  /** One page of a customer's orders, newest first. */
+  async listOrders(query: ListOrdersQueryDto): Promise<OrderPageView> {
+    const { items, total } = await this.orders.pageOfCustomer(
+      this.dataSource.manager,
+      query.customerId,
+      (query.page - 1) * query.pageSize,
+      query.pageSize,
+    );
+    return { items, page: query.page, pageSize: query.pageSize, total };
+  }
+
+  private async insertOrder(
+    manager: EntityManager,
+    request: CreateOrderDto,
+    orderNo: string,
+  ): Promise<OrderDetailsView> {
+    const products = await this.catalog.activeProducts(
+      manager,
+      request.items.map((i) => i.sku),
+    );
+    const { lines, total } = priceItems(request.items, products);
+    const orderId = await this.orders.insert(manager, {
+      orderNo,
+      customerId: request.customerId,
+      totalAmount: total.amount,
+      currency: total.currency,
+      lines,
+    });
+    await this.orders.addTimelineEntry(manager, orderId, 'created', {
+      totalAmount: total.amount,
+      currency: total.currency,
+      lineCount: lines.length,
+    });
+    const payload: OrderCreatedV1 = {
+      orderNo,
+      customerId: request.customerId,
+      totalAmount: total.amount,
+      currency: total.currency,
+      items: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitAmount: l.unitAmount.amount })),
+    };
+    await addToOutbox(manager, ORDER_SERVICE, {
+      topic: Topics.OrderCreated,
+      type: OrderCreatedV1.type,
+      version: OrderCreatedV1.version,
+      key: orderNo,
+      // An order is created once: a deterministic id makes a second OrderCreated for it impossible.
+      eventId: deterministicEventId(ORDER_SERVICE, orderNo, OrderCreatedV1.type),
+      payload,
+    });
+    const order = await this.orders.find(manager, orderNo);
+    return this.details(manager, order!);
+  }
+
+  private async details(manager: EntityManager, order: OrderRecord): Promise<OrderDetailsView> {
+    // One after the other: inside a transaction both would share one connection anyway.
+    const items = await this.orders.linesOf(manager, order.id);
+    const timeline = await this.orders.timelineOf(manager, order.id);
+    return {
+      orderNo: order.orderNo,
+      status: order.status,
+      customerId: order.customerId,
+      totalAmount: order.totalAmount,
+      currency: order.currency,
+      items,
+      createdAt: order.createdAt.toISOString(),
+      paidAt: order.paidAt?.toISOString() ?? null,
+      paymentProvider: order.paymentProvider,
+      providerTransactionId: order.providerTransactionId,
+      cancelledAt: order.cancelledAt?.toISOString() ?? null,
+      cancelReason: order.cancelReason,
+      review:
+        order.reviewReason === null
+          ? null
+          : {
+              reason: order.reviewReason,
+              detail: order.reviewDetail,
+              flaggedAt: order.flaggedAt?.toISOString() ?? order.createdAt.toISOString(),
+            },
+      timeline,
+    };
+  }
+}

@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { OrderPaidV1, Topics, deterministicEventId, type PaymentSucceededV1 } from '@shop/contracts';
+import { MessagingService, addToOutbox, recordInInbox } from '@shop/messaging';
+import { Money, parseCurrency } from '@shop/money';
+import { OrdersRepository, type OrderRecord } from '../orders/orders.repository';
+import { ORDER_SERVICE } from '../orders/orders.service';
+
+/** The inbox name under which the order-service records the events it applied. */
+export const ORDER_CONSUMER = 'order-service';
+
+/** What applying a PaymentSucceeded did; the handler logs it, tests and metrics can switch on it. */
+export type PaymentOutcome =
+  /** This event id was applied before: nothing changed. */
+  | 'duplicate'
+  /** No such order (notification-ingest keeps the payment as an orphan): recorded as seen, nothing else. */
+  | 'unknown-order'
+  /** PENDING_PAYMENT -> PAID, with a timeline entry and an OrderPaid event. */
+  | 'paid'
+  /** Already PAID by this very provider transaction (another event id for the same payment): nothing changed. */
+  | 'already-paid'
+  /** Amount or currency differ from the order's: not paid, flagged for review. */
+  | 'amount-mismatch'
+  /** Money for an order already paid by another transaction, or cancelled, shipped, refunded: recorded only. */
+  | 'after-final-state';
+
+/** Applies verified payments to orders: the consuming side of the core flow's step 4. */
+@Injectable()
+export class OrderPaymentsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly orders: OrdersRepository,
+    private readonly messaging: MessagingService,
+  ) {}
+
+  /**
+   * In one transaction: records the event in the inbox (a duplicate changes nothing), locks the order, and
+   * either pays it (conditional PENDING_PAYMENT -> PAID, timeline "paid", OrderPaid in the outbox), flags it for
+   * review when amount or currency differ, or records a payment that arrived after the order was settled.
+   * Whatever the event, the order never moves backwards.
+   */
+  async applyPaymentSucceeded(eventId: string, payment: PaymentSucceededV1): Promise<PaymentOutcome> {
+    const outcome = await this.dataSource.transaction(async (manager): Promise<PaymentOutcome> => {
+      if (!(await recordInInbox(manager, ORDER_CONSUMER, eventId, Topics.PaymentSucceeded))) return 'duplicate';
+      // The lock serialises different events for one order (two replicas, a callback and a query result):
+      // the second sees what the first did.
+      const order = await this.orders.find(manager, payment.orderNo, { forUpdate: true });
+      if (!order) return 'unknown-order';
+      if (
+        order.status === 'PAID' &&
+        order.paymentProvider === payment.provider &&
+        order.providerTransactionId === payment.providerTransactionId
+      ) {
+        return 'already-paid';
+      }
+      const seen = {
+        eventId,
+        provider: payment.provider,
+        providerTransactionId: payment.providerTransactionId,
+        amount: payment.amount,
+        currency: payment.currency,
+        paidAt: payment.paidAt,
+      };
+      if (!this.matchesTotal(order, payment)) {
+        const detail = {
+          expected: { amount: order.totalAmount, currency: order.currency },
+          got: { amount: payment.amount, currency: payment.currency },
+          provider: payment.provider,
+          providerTransactionId: payment.providerTransactionId,
+          eventId,
+          statusAtArrival: order.status,
+        };
+        await this.orders.flagForReview(manager, order.id, 'AMOUNT_MISMATCH', detail);
+        await this.orders.addTimelineEntry(manager, order.id, 'payment-amount-mismatch', detail);
+        return 'amount-mismatch';
+      }
+      if (order.status !== 'PENDING_PAYMENT') {
+        // Anomalies (a second payment, money for a cancelled order) get automatic refunds in a later issue;
+        // until then the payment is recorded on the order, never dropped silently.
+        await this.orders.addTimelineEntry(manager, order.id, 'payment-after-final-state', {
+          ...seen,
+          status: order.status,
+          paidBy:
+            order.providerTransactionId === null
+              ? null
+              : { provider: order.paymentProvider, providerTransactionId: order.providerTransactionId },
+        });
+        return 'after-final-state';
+      }
+      const moved = await this.orders.transition(manager, order.orderNo, 'PENDING_PAYMENT', 'PAID', {
+        paid_at: payment.paidAt,
+        payment_provider: payment.provider,
+        provider_transaction_id: payment.providerTransactionId,
+      });
+      // Cannot happen under the row lock; if it ever does, failing lets the consumer retry on fresh state.
+      if (!moved) throw new Error(`order ${order.orderNo} left PENDING_PAYMENT while locked`);
+      await this.orders.addTimelineEntry(manager, order.id, 'paid', seen);
+      const paid: OrderPaidV1 = {
+        orderNo: order.orderNo,
+        customerId: order.customerId,
+        provider: payment.provider,
+        providerTransactionId: payment.providerTransactionId,
+        amount: payment.amount,
+        currency: payment.currency,
+        paidAt: payment.paidAt,
+      };
+      await addToOutbox(manager, ORDER_SERVICE, {
+        topic: Topics.OrderPaid,
+        type: OrderPaidV1.type,
+        version: OrderPaidV1.version,
+        key: order.orderNo,
+        // An order is paid once; the deterministic id turns any second attempt into a no-op in the outbox.
+        eventId: deterministicEventId(ORDER_SERVICE, order.orderNo, OrderPaidV1.type),
+        payload: paid,
+      });
+      return 'paid';
+    });
+    if (outcome === 'paid') this.messaging.nudgeRelay();
+    return outcome;
+  }
+
+  // Integer minor units in one currency on both sides: compared exactly, never as decimals.
+  private matchesTotal(order: OrderRecord, payment: PaymentSucceededV1): boolean {
+    const expected = Money.of(order.totalAmount, parseCurrency(order.currency));
+    const got = Money.of(payment.amount, parseCurrency(payment.currency));
+    return got.equals(expected);
+  }
+}
