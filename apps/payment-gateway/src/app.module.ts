@@ -1,9 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { MessagingModule } from '@shop/messaging';
 import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
 import { PaymentGatewayConfig } from './payment-gateway.config';
-import { schema } from './schema';
+import { PaymentEventsHandler } from './payments/payment-events.handler';
+import { PaymentsController } from './payments/payments.controller';
+import { PaymentsService } from './payments/payments.service';
+import { ProviderRequestLog } from './payments/provider-request-log';
+import { ProviderRegistry, createProviderRegistry } from './providers/provider-registry';
+import { paymentEntities, schema } from './schema';
 
 /** Root module of the payment-gateway: signed requests to the payment providers. */
 @Module({})
@@ -15,6 +21,14 @@ export class AppModule {
         RuntimeModule.forRoot({ service: 'payment-gateway', config }),
         PersistenceModule.forRoot('payment-gateway', schema),
         MessagingModule.forRoot(),
+        TypeOrmModule.forFeature(paymentEntities),
+      ],
+      controllers: [PaymentsController, PaymentEventsHandler],
+      providers: [
+        // Built once at start: adapters parse their keys here, so a broken key never waits for the first payment.
+        { provide: ProviderRegistry, useFactory: () => createProviderRegistry(config) },
+        PaymentsService,
+        ProviderRequestLog,
       ],
     };
   }

@@ -1,8 +1,14 @@
 import { CreateMessagingTables1764201600000, InboxEventEntity, OutboxEventEntity } from '@shop/messaging';
 import type { SchemaDefinition } from '@shop/persistence';
+import { CreatePaymentAttempts1764201900000 } from './migrations/1764201900000-create-payment-attempts';
+import { PaymentAttemptEntity } from './payments/payment-attempt.entity';
+import { ProviderRequestLogEntity } from './payments/provider-request-log.entity';
+
+/** The entities of payment attempts, registered with TypeOrmModule.forFeature. */
+export const paymentEntities = [PaymentAttemptEntity, ProviderRequestLogEntity];
 
 /** The tables this service owns, and the migrations that create them, oldest first. */
 export const schema: SchemaDefinition = {
-  entities: [OutboxEventEntity, InboxEventEntity],
-  migrations: [CreateMessagingTables1764201600000],
+  entities: [OutboxEventEntity, InboxEventEntity, ...paymentEntities],
+  migrations: [CreateMessagingTables1764201600000, CreatePaymentAttempts1764201900000],
 };

@@ -1,0 +1,37 @@
+import {
+  ALIPAY_AMOUNT_RANGE,
+  type Currency,
+  STRIPE_AMOUNT_MAX,
+  SUPPORTED_CURRENCIES,
+  UNION_PAY_AMOUNT_RANGE,
+  WECHAT_PAY_AMOUNT_RANGE,
+} from '@shop/money';
+import type { PaymentMethod } from '@shop/providers';
+
+/** Every provider the system knows, enabled or not; the names are part of event ids and never renamed. */
+export const PROVIDER_NAMES = ['alipay', 'wechatpay', 'unionpay', 'stripe'] as const;
+
+/** A provider name as used in the API, the database and events. */
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** Every way of paying the PaymentProvider interface knows. */
+export const PAYMENT_METHODS = ['qr', 'page'] as const satisfies readonly PaymentMethod[];
+
+/** What a provider accepts, known without its adapter, so a request can be refused before anything is stored. */
+export interface ProviderCapabilities {
+  readonly methods: readonly PaymentMethod[];
+  readonly currencies: readonly Currency[];
+  /** Minor units, inclusive. */
+  readonly amountRange: { readonly min: number; readonly max: number };
+}
+
+/**
+ * The static facts per provider (see /work/shared/docs/providers.md). They are checked even for a disabled
+ * provider: "WeChat Pay has no page method" is true whatever the configuration.
+ */
+export const PROVIDER_CAPABILITIES: Readonly<Record<ProviderName, ProviderCapabilities>> = {
+  alipay: { methods: ['qr', 'page'], currencies: ['CNY'], amountRange: ALIPAY_AMOUNT_RANGE },
+  wechatpay: { methods: ['qr'], currencies: ['CNY'], amountRange: WECHAT_PAY_AMOUNT_RANGE },
+  unionpay: { methods: ['page'], currencies: ['CNY'], amountRange: UNION_PAY_AMOUNT_RANGE },
+  stripe: { methods: ['page'], currencies: SUPPORTED_CURRENCIES, amountRange: { min: 1, max: STRIPE_AMOUNT_MAX } },
+};
