@@ -400,6 +400,43 @@ describe('POST /callbacks/alipay', () => {
     expect(await settledPaymentsOf(orderNo)).toEqual([]);
   });
 
+  it('adopts an orphan when its OrderCreated arrives after the callback: one PaymentSucceeded, once', async () => {
+    const orderNo = newOrderNo();
+    await openTrade(orderNo, 12_345);
+    const result = await simulator.pay(orderNo);
+    expect([result.status, result.body]).toEqual([200, 'success']);
+    expect((await rowsOf(orderNo))[0].classification).toBe('orphan');
+
+    // The OrderCreated that lagged behind arrives now, twice under different ids (a re-publish).
+    await publishOrders(orderCreated(orderNo, 12_345), orderCreated(orderNo, 12_345));
+    await eventually(async () => ((await rowsOf(orderNo))[0].classification === 'payment' ? true : undefined), {
+      message: 'the orphan adopted',
+    });
+    const [row] = await rowsOf(orderNo);
+    const expectedId = deterministicEventId('alipay', row.provider_transaction_id, 'PaymentSucceeded');
+    expect(row.event_id).toBe(expectedId);
+    const events = await settledPaymentsOf(orderNo);
+    expect(events.map((e) => e.eventId)).toEqual([expectedId]);
+    expect(events[0].payload).toMatchObject({ orderNo, amount: 12_345, currency: 'CNY' });
+
+    // A retry of the same notification after adoption changes nothing.
+    expect((await simulator.pay(orderNo)).body).toBe('success');
+    expect(await outboxCount(orderNo)).toBe(1);
+  });
+
+  it('adopts a late-known orphan of the wrong amount as an amount mismatch', async () => {
+    const orderNo = newOrderNo();
+    await openTrade(orderNo, 12_345);
+    await simulator.pay(orderNo, { amount: '1.00' });
+    await publishOrders(orderCreated(orderNo, 12_345));
+    await eventually(async () => ((await rowsOf(orderNo))[0].classification === 'amount_mismatch' ? true : undefined), {
+      message: 'the orphan adopted as a mismatch',
+    });
+    const events = await settledPaymentsOf(orderNo);
+    expect(events).toHaveLength(1);
+    expect(events[0].payload).toMatchObject({ amount: 100 });
+  });
+
   it.each(['TRADE_CLOSED', 'WAIT_BUYER_PAY'] as const)(
     'acknowledges %s for a known order, stores it and publishes nothing',
     async (tradeStatus) => {

@@ -1,14 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PaymentSucceededV1, Topics, parsePayload } from '@shop/contracts';
-import { MessagingService, addToOutbox } from '@shop/messaging';
-import { paymentSucceededEventId, type VerifiedNotification } from '@shop/providers';
+import { MessagingService } from '@shop/messaging';
+import type { VerifiedNotification } from '@shop/providers';
 import type { CallbackOutcome } from '../callbacks/callback-outcome';
 import { type KnownOrder, KnownOrdersService } from '../orders/known-orders.service';
 import type { NotificationClassification } from './notification-classification';
-
-/** The producer name on every event this service writes. */
-export const INGEST_PRODUCER = 'notification-ingest';
+import { paymentEventId, writePaymentSucceeded } from './payment-event';
 
 /** Where and when a notification arrived, beside what it says. */
 export interface NotificationReceipt {
@@ -46,14 +43,15 @@ export class NotificationRecorder {
       const order = await this.knownOrders.find(manager, notification.orderNo);
       const classification = classify(notification, order);
       const isPayment = classification === 'payment' || classification === 'amount_mismatch';
-      const eventId = isPayment ? paymentSucceededEventId(notification) : undefined;
+      const eventId = isPayment ? paymentEventId(notification) : undefined;
       // ON CONFLICT DO NOTHING, not a caught unique violation: a violation would abort the whole transaction.
       // A concurrent delivery of the same notification waits here until the first one commits (then stores
       // nothing) or rolls back (then stores it itself), so a duplicate is never acknowledged before the original.
       const inserted: unknown[] = await manager.query(
         `INSERT INTO provider_notifications (provider, notification_key, raw_body, fields, order_no,
-           provider_transaction_id, trade_status, amount, currency, classification, event_id, received_at, source_ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+           provider_transaction_id, trade_status, kind, paid_at, amount, currency, classification, event_id,
+           received_at, source_ip)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (provider, notification_key) DO NOTHING RETURNING id`,
         [
           notification.provider,
@@ -63,6 +61,8 @@ export class NotificationRecorder {
           notification.orderNo,
           notification.providerTransactionId,
           notification.tradeStatus,
+          notification.kind,
+          notification.paidAt ?? null,
           notification.amount.amount,
           notification.amount.currency,
           classification,
@@ -75,22 +75,14 @@ export class NotificationRecorder {
       if (!isPayment || order === undefined || eventId === undefined) {
         return { outcome: classification === 'orphan' ? 'orphan' : 'ignored', classification, eventId: undefined };
       }
-      const payload = parsePayload(PaymentSucceededV1, {
+      const written = await writePaymentSucceeded(manager, {
         orderNo: order.orderNo,
         provider: notification.provider,
         providerTransactionId: notification.providerTransactionId,
         amount: notification.amount.amount,
         currency: notification.amount.currency,
         // Alipay always sends gmt_payment with a paid status; the arrival time is the honest fallback.
-        paidAt: (notification.paidAt ?? receipt.receivedAt).toISOString(),
-      });
-      const written = await addToOutbox(manager, INGEST_PRODUCER, {
-        topic: Topics.PaymentSucceeded,
-        type: PaymentSucceededV1.type,
-        version: PaymentSucceededV1.version,
-        key: order.orderNo,
-        payload,
-        eventId,
+        paidAt: notification.paidAt ?? receipt.receivedAt,
       });
       // Not written: an earlier notification of the same payment (another notify_id: TRADE_FINISHED after
       // TRADE_SUCCESS, or the TRADE_SUCCESS of a partial refund) already confirmed it. The row is kept; the
@@ -110,9 +102,9 @@ function classify(notification: VerifiedNotification, order: KnownOrder | undefi
     // the order-service (this service never calls it while a provider waits); the money is real, so the
     // notification must be kept (a refund needs it), and a retry loop would only delay that; and an orphan row
     // is visible to operators (classification 'orphan', indexed for review) instead of hidden in a retry queue.
-    // The race: a callback that overtakes its OrderCreated event (the projection lags by the Kafka round trip)
-    // is classified orphan too. We accept that rather than wait and re-check: buyers pay minutes after the order
-    // is created, not milliseconds, and any orphan is reviewed anyway.
+    // The race: a callback can overtake its OrderCreated event (the projection lags behind the order-service,
+    // by seconds under load). Such an orphan is adopted when the OrderCreated arrives: KnownOrdersService then
+    // writes its PaymentSucceeded, so a real payment for a real order is never left behind.
     return 'orphan';
   }
   if (notification.kind !== 'payment-succeeded') return 'non_payment';

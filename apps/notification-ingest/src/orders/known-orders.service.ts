@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Topics, type OrderCreatedV1 } from '@shop/contracts';
-import { recordInInbox } from '@shop/messaging';
+import { MessagingService, recordInInbox } from '@shop/messaging';
+import { paymentEventId, writePaymentSucceeded } from '../notifications/payment-event';
 
 /** The inbox name under which notification-ingest records the events it applied. */
 export const INGEST_CONSUMER = 'notification-ingest';
@@ -16,14 +17,32 @@ export interface KnownOrder {
 /** Whether an OrderCreated event was applied now or had been applied before. */
 export type RecordOrderResult = 'recorded' | 'duplicate';
 
+interface OrphanRow {
+  id: string;
+  provider: string;
+  provider_transaction_id: string;
+  kind: string;
+  paid_at: Date | null;
+  received_at: Date;
+  amount: string;
+  currency: string;
+}
+
 /** The local projection of the order-service's orders: fed by OrderCreated, read by the callbacks. */
 @Injectable()
 export class KnownOrdersService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly messaging: MessagingService,
+  ) {}
 
-  /** Records an announced order, exactly once per event (inbox) and once per order number. */
+  /**
+   * Records an announced order, exactly once per event (inbox) and once per order number, and adopts the
+   * orphans that were waiting for it (callbacks that overtook this event): their payments get their
+   * PaymentSucceeded now, in the same transaction.
+   */
   async recordOrderCreated(eventId: string, order: OrderCreatedV1, createdAt: Date): Promise<RecordOrderResult> {
-    return this.dataSource.transaction(async (manager) => {
+    const result = await this.dataSource.transaction(async (manager) => {
       if (!(await recordInInbox(manager, INGEST_CONSUMER, eventId, Topics.OrderCreated))) return 'duplicate';
       // A second event for the same order number (a re-publish under another id) changes nothing: the number,
       // total and currency of an order never change after creation.
@@ -32,8 +51,51 @@ export class KnownOrdersService {
          ON CONFLICT (order_no) DO NOTHING`,
         [order.orderNo, order.totalAmount, order.currency, createdAt],
       );
-      return 'recorded';
+      const adopted = await this.adoptOrphans(manager, {
+        orderNo: order.orderNo,
+        totalAmount: order.totalAmount,
+        currency: order.currency,
+      });
+      return adopted > 0 ? 'adopted' : 'recorded';
     });
+    if (result === 'adopted') this.messaging.nudgeRelay();
+    return result === 'adopted' ? 'recorded' : result;
+  }
+
+  /** Classifies the order's orphan notifications now that the order is known; returns how many were payments. */
+  private async adoptOrphans(manager: EntityManager, order: KnownOrder): Promise<number> {
+    const orphans: OrphanRow[] = await manager.query(
+      `SELECT id, provider, provider_transaction_id, kind, paid_at, received_at, amount, currency
+       FROM provider_notifications WHERE order_no = $1 AND classification = 'orphan' ORDER BY id FOR UPDATE`,
+      [order.orderNo],
+    );
+    let payments = 0;
+    for (const orphan of orphans) {
+      if (orphan.kind !== 'payment-succeeded') {
+        await manager.query(`UPDATE provider_notifications SET classification = 'non_payment' WHERE id = $1`, [
+          orphan.id,
+        ]);
+        continue;
+      }
+      const amount = Number(orphan.amount);
+      const payment = {
+        orderNo: order.orderNo,
+        provider: orphan.provider,
+        providerTransactionId: orphan.provider_transaction_id,
+        amount,
+        currency: orphan.currency,
+        paidAt: orphan.paid_at ?? orphan.received_at,
+      };
+      await writePaymentSucceeded(manager, payment);
+      const matches = amount === order.totalAmount && orphan.currency === order.currency;
+      await manager.query(`UPDATE provider_notifications SET classification = $2, event_id = $3 WHERE id = $1`, [
+        orphan.id,
+        matches ? 'payment' : 'amount_mismatch',
+        paymentEventId(payment),
+      ]);
+      payments += 1;
+    }
+    return payments;
   }
 
   /** The order, or undefined when no OrderCreated for it has arrived; reads inside the caller's transaction. */

@@ -1,0 +1,44 @@
+import type { EntityManager } from 'typeorm';
+import { PaymentSucceededV1, Topics, deterministicEventId, parsePayload } from '@shop/contracts';
+import { addToOutbox } from '@shop/messaging';
+
+/** The producer name on every event this service writes. */
+export const INGEST_PRODUCER = 'notification-ingest';
+
+/** A confirmed payment for a known order, as stored from a verified notification. */
+export interface ConfirmedPayment {
+  readonly orderNo: string;
+  readonly provider: string;
+  readonly providerTransactionId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly paidAt: Date;
+}
+
+/** The PaymentSucceeded event id of a payment: the same for its callback, its retries and an active query. */
+export function paymentEventId(payment: Pick<ConfirmedPayment, 'provider' | 'providerTransactionId'>): string {
+  return deterministicEventId(payment.provider, payment.providerTransactionId, PaymentSucceededV1.type);
+}
+
+/**
+ * Writes the payment's PaymentSucceeded to the outbox inside the caller's transaction. Returns false when the
+ * event already exists: an earlier notification of the same payment (another notify_id) confirmed it.
+ */
+export function writePaymentSucceeded(manager: EntityManager, payment: ConfirmedPayment): Promise<boolean> {
+  const payload = parsePayload(PaymentSucceededV1, {
+    orderNo: payment.orderNo,
+    provider: payment.provider,
+    providerTransactionId: payment.providerTransactionId,
+    amount: payment.amount,
+    currency: payment.currency,
+    paidAt: payment.paidAt.toISOString(),
+  });
+  return addToOutbox(manager, INGEST_PRODUCER, {
+    topic: Topics.PaymentSucceeded,
+    type: PaymentSucceededV1.type,
+    version: PaymentSucceededV1.version,
+    key: payment.orderNo,
+    payload,
+    eventId: paymentEventId(payment),
+  });
+}
