@@ -11,7 +11,7 @@ import { devEnvironment, devTokens, loadDevSecrets } from './lib/dev-env.mjs';
 import { ensureKafka, stopKafka } from './lib/kafka-local.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const LOG_DIR = path.join(ROOT, '.cache', 'logs');
+const LOG_DIR = process.env.START_LOG_DIR ? path.resolve(process.env.START_LOG_DIR) : path.join(ROOT, '.cache', 'logs');
 const READY_TIMEOUT_MS = Number(process.env.START_READY_TIMEOUT_MS ?? 120_000);
 const STOP_TIMEOUT_MS = 15_000;
 const require = createRequire(import.meta.url);

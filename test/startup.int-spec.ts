@@ -91,8 +91,10 @@ describe('npm start (scripts/start.mjs)', () => {
   let child: ChildProcess | undefined;
 
   afterAll(async () => {
-    child?.kill('SIGKILL');
+    // If the test failed half-way, take down the whole process group, not just the script (no orphans).
+    if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
     for (const db of databases) await dropDatabase(testDatabaseConfig(db), db);
+    fs.rmSync(path.join(ROOT, 'tmp', marker), { recursive: true, force: true });
   });
 
   it('starts all five services and the simulator until ready, prints tokens, and Ctrl-C stops every process it started', async () => {
@@ -102,6 +104,7 @@ describe('npm start (scripts/start.mjs)', () => {
       KAFKA_TOPIC_PREFIX: marker,
       LOG_LEVEL: 'warn',
       ALIPAY_SIM_PORT: String(await freePort()),
+      START_LOG_DIR: path.join(ROOT, 'tmp', marker),
     };
     prefixes.forEach((prefix, i) => {
       env[`${prefix}_PORT`] = String(ports[i]);
@@ -111,6 +114,7 @@ describe('npm start (scripts/start.mjs)', () => {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     child = started;
     let output = '';

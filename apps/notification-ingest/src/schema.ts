@@ -2,6 +2,7 @@ import { CreateMessagingTables1764201600000, InboxEventEntity, OutboxEventEntity
 import type { SchemaDefinition } from '@shop/persistence';
 import { CreateKnownOrders1764202000000 } from './migrations/1764202000000-create-known-orders';
 import { CreateProviderNotifications1764202100000 } from './migrations/1764202100000-create-provider-notifications';
+import { AddNotificationKind1764202200000 } from './migrations/1764202200000-add-notification-kind';
 import { ProviderNotificationEntity } from './notifications/provider-notification.entity';
 import { KnownOrderEntity } from './orders/known-order.entity';
 
@@ -12,5 +13,6 @@ export const schema: SchemaDefinition = {
     CreateMessagingTables1764201600000,
     CreateKnownOrders1764202000000,
     CreateProviderNotifications1764202100000,
+    AddNotificationKind1764202200000,
   ],
 };

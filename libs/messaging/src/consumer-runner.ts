@@ -2,7 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { ContractViolationError, DEAD_LETTER_SUFFIX, EventEnvelope } from '@shop/contracts';
+import { ContractViolationError, DEAD_LETTER_SUFFIX, EventEnvelope, TOPIC_PARTITIONS } from '@shop/contracts';
 import { runInContext } from '@shop/runtime';
 import { physicalName, type KafkaSettings } from './kafka-client';
 
@@ -26,6 +26,8 @@ export interface ConsumerRunnerOptions {
   maxAttempts?: number;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Partitions processed in parallel (order within a partition, i.e. per order number, is kept). Default 6. */
+  partitionsConsumedConcurrently?: number;
 }
 
 /** Raised inside the runner when shutdown interrupts a retry: the offset stays uncommitted. */
@@ -79,7 +81,11 @@ export class ConsumerRunner {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.logicalByPhysical.keys()], fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachMessage: (payload) => this.onMessage(payload) });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? TOPIC_PARTITIONS,
+      eachMessage: (payload) => this.onMessage(payload),
+    });
     await joined;
   }
 

@@ -10,8 +10,6 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - The raw body is kept verbatim next to the decoded fields: the signature covers the raw form, so an auditor can
  *   re-verify it; the fields (jsonb) are what operators query.
  * - No foreign key to known_orders: an orphan's order is by definition not there, and the row must be kept anyway.
- * - kind (the provider-neutral meaning of the status) and paid_at are kept so that an orphan can be turned into
- *   its PaymentSucceeded later, when the order's OrderCreated arrives after the callback.
  * - Orphans and amount mismatches get a partial index: they are the rows operators list for review and refunds.
  */
 export class CreateProviderNotifications1764202100000 implements MigrationInterface {
@@ -28,8 +26,6 @@ export class CreateProviderNotifications1764202100000 implements MigrationInterf
         "order_no" varchar(64) NOT NULL,
         "provider_transaction_id" varchar(128) NOT NULL,
         "trade_status" varchar(32) NOT NULL,
-        "kind" varchar(32) NOT NULL,
-        "paid_at" timestamptz,
         "amount" bigint NOT NULL,
         "currency" char(3) NOT NULL,
         "classification" varchar(20) NOT NULL,

@@ -35,6 +35,13 @@ export class ProviderNotificationEntity {
   @Column({ name: 'trade_status', type: 'varchar', length: 32 })
   tradeStatus!: string;
 
+  /** What the status means, provider-neutral: payment-succeeded, payment-closed or other. */
+  @Column({ type: 'varchar', length: 32 })
+  kind!: string;
+
+  @Column({ name: 'paid_at', type: 'timestamptz', nullable: true })
+  paidAt!: Date | null;
+
   @Column({ type: 'bigint' })
   amount!: string;
 
