@@ -41,7 +41,8 @@ export async function createServiceApp<C extends ServiceConfig>(
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     // Fastify's own per-request lines are off: the onResponse hook below writes one line per request instead.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlationId' }),
+    // Its request id label differs from the logger's correlationId mixin so a line never has the key twice.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) =>
       correlationIdFrom(req.headers['x-request-id'] ?? req.headers['x-correlation-id']),
     bodyLimit: 1024 * 1024,
