@@ -1,8 +1,12 @@
 import type { Money } from '@shop/money';
 import type { NotificationRejectReason } from './notification-rejected.error';
 
-/** How the buyer pays: 'qr' shows a code to scan; 'page' sends the browser to the provider's cashier page. */
-export type PaymentMethod = 'qr' | 'page';
+/**
+ * How the buyer pays: 'qr' (Alipay) and 'native' (WeChat Pay) show a code to scan; 'page' sends the browser to
+ * the provider's cashier page (Alipay) or posts a signed form to it (UnionPay); 'checkout' opens a hosted
+ * checkout session (Stripe).
+ */
+export type PaymentMethod = 'qr' | 'page' | 'native' | 'checkout';
 
 /** What an adapter needs to open a payment at its provider. */
 export interface CreatePaymentRequest {
@@ -18,9 +22,24 @@ export interface CreatePaymentRequest {
   readonly timeoutExpress?: string;
 }
 
-/** What the buyer is shown; later providers add 'form' (a POST form) and 'checkout' (a hosted session). */
+/** What the buyer is shown. */
 export type CreatePaymentResult =
-  { readonly kind: 'qr'; readonly qrCode: string } | { readonly kind: 'redirect'; readonly redirectUrl: string };
+  | { readonly kind: 'qr'; readonly qrCode: string }
+  | { readonly kind: 'redirect'; readonly redirectUrl: string }
+  | { readonly kind: 'code-url'; readonly codeUrl: string }
+  | { readonly kind: 'form'; readonly action: string; readonly fields: Readonly<Record<string, string>> }
+  | { readonly kind: 'checkout'; readonly checkoutUrl: string; readonly sessionId: string };
+
+/** A payment's state as the provider reports it when asked (active query). */
+export interface PaymentQueryResult {
+  readonly status: 'paid' | 'pending' | 'closed' | 'failed' | 'not-found';
+  /** Set when paid: the same id the notification carries, so both produce the same event id. */
+  readonly providerTransactionId?: string;
+  readonly amount?: Money;
+  readonly paidAt?: Date;
+  /** The provider's own status word, for logs. */
+  readonly providerStatus: string;
+}
 
 /** A notification exactly as it arrived over HTTP: the raw body text is what signatures cover. */
 export interface NotificationInput {
@@ -51,6 +70,11 @@ export interface VerifiedNotification {
   readonly tradeStatus: string;
   /** Every decoded key/value as received, signature included; for audit, never re-verified from here. */
   readonly fields: Readonly<Record<string, string>>;
+  /**
+   * For providers whose signatures carry a timestamp and nonce (WeChat Pay, Stripe): a key the caller stores to
+   * refuse a second delivery of the same signed request within the freshness window.
+   */
+  readonly replayKey?: string;
 }
 
 /** An HTTP answer in the provider's exact expected format. */
@@ -60,7 +84,7 @@ export interface ProviderHttpResponse {
   readonly body: string;
 }
 
-/** The interface every payment provider adapter implements (Alipay now; WeChat Pay, UnionPay, Stripe later). */
+/** The interface every payment provider adapter implements (Alipay, WeChat Pay, UnionPay, Stripe). */
 export interface PaymentProvider {
   /** Stable lower-case provider name, e.g. "alipay"; part of event ids, so never renamed. */
   readonly name: string;

@@ -8,7 +8,13 @@ export type CreatedPaymentView = {
   provider: ProviderName;
   method: PaymentMethod;
   status: 'PENDING';
-} & ({ qrCode: string } | { redirectUrl: string });
+} & (
+  | { qrCode: string }
+  | { redirectUrl: string }
+  | { codeUrl: string }
+  | { form: { action: string; fields: Readonly<Record<string, string>> } }
+  | { checkoutUrl: string }
+);
 
 /** One attempt as GET /internal/v1/payments lists it. */
 export interface PaymentAttemptView {

@@ -80,7 +80,18 @@ export class PaymentsService {
       durationMs,
     });
     const base = { paymentId, provider: request.provider, method: request.method, status: 'PENDING' as const };
-    return result.kind === 'qr' ? { ...base, qrCode: result.qrCode } : { ...base, redirectUrl: result.redirectUrl };
+    switch (result.kind) {
+      case 'qr':
+        return { ...base, qrCode: result.qrCode };
+      case 'redirect':
+        return { ...base, redirectUrl: result.redirectUrl };
+      case 'code-url':
+        return { ...base, codeUrl: result.codeUrl };
+      case 'form':
+        return { ...base, form: { action: result.action, fields: result.fields } };
+      case 'checkout':
+        return { ...base, checkoutUrl: result.checkoutUrl };
+    }
   }
 
   /** Every attempt for an order, oldest first; an unknown order has none. */

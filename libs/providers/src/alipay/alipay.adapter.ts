@@ -132,14 +132,12 @@ export class AlipayAdapter implements PaymentProvider {
           kind: 'redirect',
           redirectUrl: this.pagePayUrl(signing, request, { ...biz, product_code: 'FAST_INSTANT_TRADE_PAY' }),
         };
-      default: {
-        const method: never = request.method;
+      default:
         throw new ProviderError(
           'PROVIDER_METHOD_UNSUPPORTED',
-          `Alipay does not support method ${String(method)}`,
+          `Alipay does not support method ${request.method}`,
           HttpStatus.BAD_REQUEST,
         );
-      }
     }
   }
 
