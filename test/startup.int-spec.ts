@@ -156,6 +156,7 @@ describe('npm start (scripts/start.mjs)', () => {
 
   it('exits non-zero with a clear message when PostgreSQL is unreachable', async () => {
     const result = await run(['scripts/start.mjs'], {
+      ...(await ownPorts()),
       DB_PORT: String(await freePort()),
       KAFKA_BROKERS: testBrokers(),
     });
@@ -171,6 +172,7 @@ describe('npm start with its ports taken', () => {
     const { port } = blocker.address() as net.AddressInfo;
     try {
       const result = await run(['scripts/start.mjs'], {
+        ...(await ownPorts()),
         ORDER_SERVICE_PORT: String(port),
         KAFKA_BROKERS: testBrokers(),
       });

@@ -66,13 +66,13 @@ export class UpstreamClient {
     } catch {
       body = undefined;
     }
-    if (response.status >= 500 && response.status !== HttpStatus.BAD_GATEWAY) {
+    if (response.status >= 500 && response.status !== Number(HttpStatus.BAD_GATEWAY)) {
       throw new AppError('UPSTREAM_ERROR', `${upstream} failed; try again`, HttpStatus.BAD_GATEWAY);
     }
     if (response.status >= 400) {
-      const error =
-        typeof body === 'object' && body !== null ? { ...(body as object) } : { code: `HTTP_${response.status}` };
-      delete (error as { correlationId?: unknown }).correlationId;
+      const error: Record<string, unknown> =
+        typeof body === 'object' && body !== null ? { ...body } : { code: `HTTP_${response.status}` };
+      delete error['correlationId'];
       throw new HttpException(error, response.status);
     }
     return { status: response.status, body: body as T };

@@ -132,7 +132,8 @@ export class AlipayAdapter implements PaymentProvider {
           kind: 'redirect',
           redirectUrl: this.pagePayUrl(signing, request, { ...biz, product_code: 'FAST_INSTANT_TRADE_PAY' }),
         };
-      default:
+      case 'native':
+      case 'checkout':
         throw new ProviderError(
           'PROVIDER_METHOD_UNSUPPORTED',
           `Alipay does not support method ${request.method}`,
