@@ -1,6 +1,8 @@
-import { Matches, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { ServiceConfig } from '@shop/runtime';
 import { IsAlipayPublicKey } from './alipay/alipay-public-key.validator';
+import { IsIpRangeList } from './callbacks/ip-ranges.validator';
 
 const alipayEnabled = (config: NotificationIngestConfig): boolean => config.ALIPAY_APP_ID !== '';
 
@@ -31,4 +33,31 @@ export class NotificationIngestConfig extends ServiceConfig {
   @ValidateIf(alipayEnabled)
   @IsAlipayPublicKey()
   ALIPAY_PUBLIC_KEY = '';
+
+  /**
+   * Proxies (CIDRs) whose X-Forwarded-For is believed, e.g. the ingress controller's pod range. Any other
+   * X-Forwarded-For is ignored: the peer address is the caller.
+   */
+  @IsIpRangeList()
+  TRUSTED_PROXIES = '';
+
+  /** Where Alipay calls from (CIDRs). Empty allows every source, with a warning at start. */
+  @IsIpRangeList()
+  ALIPAY_CALLBACK_ALLOWED_IPS = '';
+
+  @IsIpRangeList()
+  WECHATPAY_CALLBACK_ALLOWED_IPS = '';
+
+  @IsIpRangeList()
+  UNIONPAY_CALLBACK_ALLOWED_IPS = '';
+
+  @IsIpRangeList()
+  STRIPE_CALLBACK_ALLOWED_IPS = '';
+
+  /** Refused callbacks a source may send per minute before it gets 429 for the rest of the minute. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  CALLBACK_REJECTIONS_PER_MINUTE = 30;
 }

@@ -3,6 +3,7 @@ import { prepareDatabase } from '@shop/persistence';
 import type { ServiceDefinition } from '@shop/runtime';
 import { AppModule } from './app.module';
 import { configureCallbackBodies } from './callbacks/callback-bodies';
+import { configureCallbackSources } from './callbacks/callback-sources';
 import { schema } from './schema';
 import { NotificationIngestConfig } from './notification-ingest.config';
 
@@ -13,6 +14,7 @@ export const service: ServiceDefinition<NotificationIngestConfig> = {
   rootModule: (config) => AppModule.forRoot(config),
   prepare: prepareDatabase(schema),
   configure: (app) => {
+    configureCallbackSources(app);
     configureCallbackBodies(app);
     connectEventHandlers(app, 'notification-ingest');
   },

@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { callbackSource } from '../callbacks/callback-sources';
 import { AlipayCallbackService } from './alipay-callback.service';
 
 /** Alipay's notify_url: POST /callbacks/alipay (application/x-www-form-urlencoded, answered `success`/`fail`). */
@@ -14,7 +15,7 @@ export class AlipayCallbackController {
       body: request.body,
       contentType: request.headers['content-type'],
       headers: request.headers,
-      sourceIp: request.ip,
+      sourceIp: callbackSource(request),
     });
     void reply.status(answer.status).header('content-type', answer.contentType);
     return answer.body;

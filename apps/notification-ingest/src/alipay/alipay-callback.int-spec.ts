@@ -532,6 +532,8 @@ describe('POST /callbacks/alipay', () => {
         'rejected_merchant',
         'rejected_signature',
         'rejected_too_large',
+        'rejected_source',
+        'rate_limited',
       ].sort(),
     );
   });

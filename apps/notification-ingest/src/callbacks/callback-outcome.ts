@@ -16,6 +16,8 @@ export type CallbackOutcome =
   | 'rejected_malformed'
   | 'rejected_content_type'
   | 'rejected_too_large'
+  | 'rejected_source'
+  | 'rate_limited'
   | 'error';
 
 /** Every outcome, so each series exists (at 0) from the start and dashboards need no "absent" special cases. */
@@ -28,6 +30,8 @@ export const CALLBACK_OUTCOMES: readonly CallbackOutcome[] = [
   'rejected_signature',
   'rejected_merchant',
   'rejected_malformed',
+  'rejected_source',
+  'rate_limited',
   'rejected_content_type',
   'rejected_too_large',
   'error',
