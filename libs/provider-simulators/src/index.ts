@@ -12,3 +12,25 @@ export type {
   AlipayTradeStatus,
   NotificationDelivery,
 } from './alipay/alipay-simulator';
+export {
+  UNIONPAY_SIGN_CN,
+  createRootCa,
+  generateUnionPayCertificates,
+  issueCertificate,
+  issueUnionPaySignLeaf,
+  makeExpiredLeaf,
+  makeForeignCaLeaf,
+  makeWrongCnLeaf,
+} from './unionpay/unionpay-certs';
+export type { IssueOptions, IssuedCertificate, UnionPayCertificates } from './unionpay/unionpay-certs';
+export { UnionPaySimulator } from './unionpay/unionpay-simulator';
+export type {
+  UnionPayLeafVariant,
+  UnionPayNotificationDelivery,
+  UnionPayPayOptions,
+  UnionPayPayResult,
+  UnionPaySigningLeaf,
+  UnionPaySimulatedTrade,
+  UnionPaySimulatorOptions,
+  UnionPayTradeStatus,
+} from './unionpay/unionpay-simulator';

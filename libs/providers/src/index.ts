@@ -6,6 +6,7 @@ export type {
   NotificationKind,
   PaymentMethod,
   PaymentProvider,
+  PaymentQueryResult,
   ProviderHttpResponse,
   VerifiedNotification,
 } from './provider';
@@ -35,3 +36,23 @@ export {
   verifyAlipayRequest,
 } from './alipay/alipay-signer';
 export { formatChinaTime, parseChinaTime } from './alipay/china-time';
+export type { UnionPayConfig } from './unionpay/unionpay.config';
+export type { UnionPayRejectReason } from './unionpay/unionpay.adapter';
+export { UnionPayAdapter } from './unionpay/unionpay.adapter';
+export type { UnionPayCertRejectReason, UnionPayCertVerdict } from './unionpay/unionpay-certs';
+export {
+  UNIONPAY_CN_NAME,
+  UnionPayCertVerifier,
+  UnionPayTrustConfigError,
+  decimalSerial,
+} from './unionpay/unionpay-certs';
+export type { UnionPayFields } from './unionpay/unionpay-signer';
+export {
+  UNIONPAY_UNSIGNED_KEY,
+  parseUnionPayAnswer,
+  signUnionPayFields,
+  unionPayDigestHex,
+  unionPaySigningString,
+  verifyUnionPayFields,
+} from './unionpay/unionpay-signer';
+export { formatUnionPayTime, parseUnionPayTime, parseUnionPayTraceTime } from './unionpay/unionpay-time';

@@ -8,7 +8,12 @@ export type NotificationRejectReason =
   | 'UNSUPPORTED_SIGN_TYPE'
   | 'BAD_SIGNATURE'
   | 'FOREIGN_APP_ID'
-  | 'FOREIGN_SELLER_ID';
+  | 'FOREIGN_SELLER_ID'
+  // UnionPay: the signing certificate must chain to the configured root, be valid now and name UnionPay.
+  | 'CERT_UNTRUSTED'
+  | 'CERT_EXPIRED'
+  | 'CERT_WRONG_CN'
+  | 'FOREIGN_MER_ID';
 
 /** A notification that must not be acted on: not from the provider, not for us, or not parseable. */
 export class NotificationRejectedError extends ProviderError {

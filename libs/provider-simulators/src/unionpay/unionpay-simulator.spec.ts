@@ -1,0 +1,235 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Money } from '@shop/money';
+import { NotificationRejectedError, type VerifiedNotification } from '@shop/providers';
+// Relative until @shop/providers exports the UnionPay adapter (its index.ts is not ours to edit yet).
+import { UnionPayAdapter } from '../../../providers/src/unionpay/unionpay.adapter';
+import { type UnionPayCertificates, generateUnionPayCertificates } from './unionpay-certs';
+import { UnionPaySimulator } from './unionpay-simulator';
+
+const MER_ID = '777290058110049';
+
+let certs: UnionPayCertificates;
+let simulator: UnionPaySimulator;
+let adapter: UnionPayAdapter;
+let receiver: Server;
+let notifyUrl: string;
+const received: Array<{ notification?: VerifiedNotification; reason?: string }> = [];
+
+beforeAll(async () => {
+  certs = await generateUnionPayCertificates();
+  simulator = new UnionPaySimulator({
+    merId: MER_ID,
+    merchantCert: certs.merchant.certPem,
+    signCert: certs.sign.certPem,
+    signKey: certs.sign.privateKeyPem,
+    middle: certs.middle,
+    root: certs.root,
+  });
+  const gatewayUrl = await simulator.start();
+  adapter = new UnionPayAdapter({
+    merId: MER_ID,
+    signPrivateKey: certs.merchant.privateKeyPem,
+    signCertId: certs.merchant.certId,
+    rootCert: certs.root.certPem,
+    middleCert: certs.middle.certPem,
+    gatewayUrl,
+  });
+  // A tiny stand-in for our notification endpoint: raw body in, adapter verdict out.
+  receiver = createServer((req, res) => {
+    let rawBody = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (rawBody += chunk));
+    req.on('end', () => {
+      let answer = adapter.ackResponse();
+      try {
+        received.push({
+          notification: adapter.verifyNotification({ rawBody, contentType: req.headers['content-type'], headers: {} }),
+        });
+      } catch (error) {
+        if (!(error instanceof NotificationRejectedError)) throw error;
+        received.push({ reason: error.reason });
+        answer = adapter.rejectResponse(error.reason);
+      }
+      res.writeHead(answer.status, { 'content-type': answer.contentType });
+      res.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  notifyUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/notify/unionpay`;
+}, 60_000);
+
+afterAll(async () => {
+  await simulator.stop();
+  receiver.closeAllConnections();
+  await new Promise((resolve) => receiver.close(resolve));
+});
+
+beforeEach(() => {
+  received.length = 0;
+});
+
+let orderSeq = 0;
+const nextOrderId = (): string => `ORDSIM${Date.now()}${++orderSeq}`;
+
+/** Creates the payment through the adapter and posts its form to the simulator, as the browser would. */
+async function open(orderId: string, fen = 1230, subject = 'A+B 100% 测试') {
+  const result = await adapter.createPayment({
+    orderNo: orderId,
+    amount: Money.of(fen, 'CNY'),
+    subject,
+    method: 'page',
+    notifyUrl,
+  });
+  if (result.kind !== 'form') throw new Error('expected a form');
+  const response = await fetch(result.action, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(result.fields).toString(),
+  });
+  return { fields: result.fields, status: response.status, html: await response.text() };
+}
+
+describe('UnionPaySimulator', () => {
+  it("accepts the adapter's consume form and records the trade", async () => {
+    const orderId = nextOrderId();
+    const { status, html, fields } = await open(orderId);
+    expect(status).toBe(200);
+    expect(html).toContain(`data-order-id="${orderId}"`);
+    expect(simulator.trade(orderId)).toMatchObject({ txnAmt: '1230', txnTime: fields.txnTime, status: 'unpaid' });
+  });
+
+  it('refuses a form with a tampered field, a foreign certId or a stale txnTime with a 400 error page', async () => {
+    const orderId = nextOrderId();
+    const result = await adapter.createPayment({
+      orderNo: orderId,
+      amount: Money.of(100, 'CNY'),
+      subject: 'x',
+      method: 'page',
+      notifyUrl,
+    });
+    if (result.kind !== 'form') throw new Error('expected a form');
+    const post = (fields: Record<string, string>) =>
+      fetch(result.action, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      }).then(async (r) => ({ status: r.status, html: await r.text() }));
+    expect(await post({ ...result.fields, txnAmt: '1' })).toMatchObject({ status: 400 });
+    expect((await post({ ...result.fields, txnAmt: '1' })).html).toContain('data-resp-code="11"');
+    expect((await post({ ...result.fields, certId: '12345' })).html).toContain('data-resp-code="11"');
+    const stale = new UnionPayAdapter({
+      merId: MER_ID,
+      signPrivateKey: certs.merchant.privateKey,
+      signCertId: certs.merchant.certId,
+      rootCert: certs.root.certPem,
+      middleCert: certs.middle.certPem,
+      gatewayUrl: simulator.baseUrl,
+      now: () => new Date(Date.now() - 3600_000),
+    });
+    const old = await stale.createPayment({
+      orderNo: orderId,
+      amount: Money.of(100, 'CNY'),
+      subject: 'x',
+      method: 'page',
+      notifyUrl,
+      timeoutExpress: '2h',
+    });
+    if (old.kind !== 'form') throw new Error('expected a form');
+    expect((await post(old.fields)).html).toContain('txnTime');
+    expect(simulator.trade(orderId)).toBeUndefined();
+  });
+
+  it('delivers a signed notification that the adapter verifies; retries keep queryId', async () => {
+    const orderId = nextOrderId();
+    await open(orderId, 4321);
+    const result = await simulator.pay(orderId, { times: 2, concurrent: 2 });
+    expect(result.deliveries).toHaveLength(4);
+    expect(result.deliveries.every((d) => d.status === 200 && d.body === 'ok')).toBe(true);
+    expect(received).toHaveLength(4);
+    const keys = new Set(received.map((r) => r.notification?.notificationKey));
+    expect(keys.size).toBe(1);
+    const notification = received[0].notification!;
+    expect(notification).toMatchObject({ orderNo: orderId, kind: 'payment-succeeded', tradeStatus: '00' });
+    expect(notification.amount.equals(Money.of(4321, 'CNY'))).toBe(true);
+    expect(notification.fields.reqReserved).toBe('A+B 100% 测试');
+    expect(notification.paidAt).toBeInstanceOf(Date);
+  });
+
+  it.each([
+    ['wrong-cn', 'CERT_WRONG_CN'],
+    ['expired', 'CERT_EXPIRED'],
+    ['foreign-ca', 'CERT_UNTRUSTED'],
+  ] as const)(
+    'a %s leaf is refused by the adapter (%s)',
+    async (leaf, reason) => {
+      const orderId = nextOrderId();
+      await open(orderId);
+      const result = await simulator.pay(orderId, { leaf });
+      expect(result).toMatchObject({ status: 400, body: 'fail' });
+      expect(received).toEqual([{ reason }]);
+    },
+    30_000,
+  );
+
+  it('tampered fields, a foreign merId and an amount change are caught where they should be', async () => {
+    const orderId = nextOrderId();
+    await open(orderId);
+    await simulator.pay(orderId, { tamper: { txnAmt: '1' } });
+    await simulator.pay(orderId, { merId: '898000000000001' });
+    await simulator.pay(orderId, { amount: '1' });
+    expect(received.map((r) => r.reason ?? r.notification?.amount.amount)).toEqual([
+      'BAD_SIGNATURE',
+      'FOREIGN_MER_ID',
+      1, // validly signed: comparing with the order is the caller's job
+    ]);
+  });
+
+  it('answers queries: not-found before payment, paid after markPaidWithoutNotify', async () => {
+    const orderId = nextOrderId();
+    const { fields } = await open(orderId, 999);
+    await expect(adapter.queryPayment(orderId, fields.txnTime)).resolves.toMatchObject({
+      status: 'not-found',
+      providerStatus: '34',
+    });
+    await expect(adapter.queryPayment('ORDUNKNOWN0001', fields.txnTime)).resolves.toMatchObject({
+      status: 'not-found',
+    });
+    simulator.markProcessing(orderId);
+    await expect(adapter.queryPayment(orderId, fields.txnTime)).resolves.toMatchObject({ status: 'pending' });
+    const trade = simulator.markPaidWithoutNotify(orderId);
+    const paid = await adapter.queryPayment(orderId, fields.txnTime);
+    expect(paid).toMatchObject({ status: 'paid', providerTransactionId: trade.queryId, providerStatus: '00' });
+    expect(paid.amount?.equals(Money.of(999, 'CNY'))).toBe(true);
+    expect(paid.paidAt).toBeInstanceOf(Date);
+    expect(received).toHaveLength(0);
+  });
+
+  it('reports a failed consume as failed', async () => {
+    const orderId = nextOrderId();
+    const { fields } = await open(orderId);
+    await simulator.pay(orderId, { respCode: '61' });
+    await expect(adapter.queryPayment(orderId, fields.txnTime)).resolves.toMatchObject({
+      status: 'failed',
+      providerStatus: '61',
+    });
+  });
+
+  it('has a control API to list and pay trades', async () => {
+    const orderId = nextOrderId();
+    await open(orderId);
+    const list = (await (await fetch(`${simulator.baseUrl}/_simulator/unionpay/trades`)).json()) as Array<{
+      orderId: string;
+    }>;
+    expect(list.map((t) => t.orderId)).toContain(orderId);
+    const response = await fetch(`${simulator.baseUrl}/_simulator/unionpay/trades/${orderId}/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ times: 2 }),
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { deliveries: unknown[] }).deliveries).toHaveLength(2);
+    const missing = await fetch(`${simulator.baseUrl}/_simulator/unionpay/trades/NOPE12345/pay`, { method: 'POST' });
+    expect(missing.status).toBe(404);
+  });
+});
