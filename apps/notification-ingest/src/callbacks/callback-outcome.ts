@@ -42,9 +42,13 @@ export function rejectionOutcome(reason: NotificationRejectReason): CallbackOutc
   switch (reason) {
     case 'BAD_SIGNATURE':
     case 'UNSUPPORTED_SIGN_TYPE':
+    case 'CERT_UNTRUSTED':
+    case 'CERT_EXPIRED':
+    case 'CERT_WRONG_CN':
       return 'rejected_signature';
     case 'FOREIGN_APP_ID':
     case 'FOREIGN_SELLER_ID':
+    case 'FOREIGN_MER_ID':
       return 'rejected_merchant';
     case 'MALFORMED':
       return 'rejected_malformed';
