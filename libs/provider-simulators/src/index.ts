@@ -34,3 +34,19 @@ export type {
   UnionPaySimulatorOptions,
   UnionPayTradeStatus,
 } from './unionpay/unionpay-simulator';
+export { StripeSimulator } from './stripe/stripe-simulator';
+export type {
+  StripeCheckoutSessionObject,
+  StripeDeliveryOptions,
+  StripeDeliveryResult,
+  StripePaidEventType,
+  StripePayOptions,
+  StripePayResult,
+  StripePaymentIntentObject,
+  StripeSentEvent,
+  StripeSimulatorOptions,
+  StripeWebhookDelivery,
+} from './stripe/stripe-simulator';
+export { generateStripeSecrets, randomAlphanumeric } from './stripe/stripe-secrets';
+export type { StripeSecrets } from './stripe/stripe-secrets';
+export { stripeSignatureHeader } from './stripe/stripe-signature';

@@ -7,6 +7,7 @@ export type {
   PaymentMethod,
   PaymentProvider,
   PaymentQueryResult,
+  ProviderPaymentReference,
   ProviderHttpResponse,
   VerifiedNotification,
 } from './provider';
@@ -56,3 +57,6 @@ export {
   verifyUnionPayFields,
 } from './unionpay/unionpay-signer';
 export { formatUnionPayTime, parseUnionPayTime, parseUnionPayTraceTime } from './unionpay/unionpay-time';
+export type { StripeConfig } from './stripe/stripe.config';
+export type { StripeRejectReason, StripeSessionRef } from './stripe/stripe.adapter';
+export { StripeAdapter } from './stripe/stripe.adapter';

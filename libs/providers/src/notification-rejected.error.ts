@@ -13,7 +13,9 @@ export type NotificationRejectReason =
   | 'CERT_UNTRUSTED'
   | 'CERT_EXPIRED'
   | 'CERT_WRONG_CN'
-  | 'FOREIGN_MER_ID';
+  | 'FOREIGN_MER_ID'
+  // WeChat Pay and Stripe sign a timestamp: outside the freshness window (either way) is refused.
+  | 'STALE_TIMESTAMP';
 
 /** A notification that must not be acted on: not from the provider, not for us, or not parseable. */
 export class NotificationRejectedError extends ProviderError {

@@ -12,6 +12,8 @@ export type ProviderErrorCode =
   | 'PROVIDER_ANSWER_INVALID'
   | 'PROVIDER_ANSWER_SIGNATURE_INVALID'
   | 'PROVIDER_REJECTED'
+  /** closePayment on a trade the buyer already paid: it cannot be closed (a late payment to settle instead). */
+  | 'PROVIDER_TRADE_PAID'
   | 'PROVIDER_NOTIFICATION_REJECTED';
 
 /**

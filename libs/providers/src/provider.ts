@@ -30,6 +30,14 @@ export type CreatePaymentResult =
   | { readonly kind: 'form'; readonly action: string; readonly fields: Readonly<Record<string, string>> }
   | { readonly kind: 'checkout'; readonly checkoutUrl: string; readonly sessionId: string };
 
+/**
+ * What some providers need besides the order number to find a payment again, kept from createPayment:
+ * Stripe's Checkout Session id, UnionPay's txnTime (it identifies a consume by orderId AND txnTime).
+ */
+export interface ProviderPaymentReference {
+  readonly providerReference?: string;
+}
+
 /** A payment's state as the provider reports it when asked (active query). */
 export interface PaymentQueryResult {
   readonly status: 'paid' | 'pending' | 'closed' | 'failed' | 'not-found';
@@ -96,4 +104,14 @@ export interface PaymentProvider {
   ackResponse(): ProviderHttpResponse;
   /** The answer that makes the provider treat the notification as not delivered (it retries later). */
   rejectResponse(reason: NotificationRejectReason | 'INTERNAL_ERROR'): ProviderHttpResponse;
+  /**
+   * Asks the provider where the payment for `orderNo` stands (active query, for notifications that were lost).
+   * Optional while adapters are being written; callers skip providers without it. Throws ProviderError.
+   */
+  queryPayment?(orderNo: string, reference?: ProviderPaymentReference): Promise<PaymentQueryResult>;
+  /**
+   * Closes the provider's open trade for `orderNo` so the buyer can no longer pay it. Resolves when it is closed,
+   * already closed or never existed; throws ProviderError PROVIDER_TRADE_PAID when it was paid (cannot be closed).
+   */
+  closePayment?(orderNo: string, reference?: ProviderPaymentReference): Promise<void>;
 }

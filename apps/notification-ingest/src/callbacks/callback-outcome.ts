@@ -45,6 +45,7 @@ export function rejectionOutcome(reason: NotificationRejectReason): CallbackOutc
     case 'CERT_UNTRUSTED':
     case 'CERT_EXPIRED':
     case 'CERT_WRONG_CN':
+    case 'STALE_TIMESTAMP':
       return 'rejected_signature';
     case 'FOREIGN_APP_ID':
     case 'FOREIGN_SELLER_ID':

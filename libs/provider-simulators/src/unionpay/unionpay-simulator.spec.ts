@@ -188,17 +188,19 @@ describe('UnionPaySimulator', () => {
   it('answers queries: not-found before payment, paid after markPaidWithoutNotify', async () => {
     const orderId = nextOrderId();
     const { fields } = await open(orderId, 999);
-    await expect(adapter.queryPayment(orderId, fields.txnTime)).resolves.toMatchObject({
+    await expect(adapter.queryPayment(orderId, { providerReference: fields.txnTime })).resolves.toMatchObject({
       status: 'not-found',
       providerStatus: '34',
     });
-    await expect(adapter.queryPayment('ORDUNKNOWN0001', fields.txnTime)).resolves.toMatchObject({
+    await expect(adapter.queryPayment('ORDUNKNOWN0001', { providerReference: fields.txnTime })).resolves.toMatchObject({
       status: 'not-found',
     });
     simulator.markProcessing(orderId);
-    await expect(adapter.queryPayment(orderId, fields.txnTime)).resolves.toMatchObject({ status: 'pending' });
+    await expect(adapter.queryPayment(orderId, { providerReference: fields.txnTime })).resolves.toMatchObject({
+      status: 'pending',
+    });
     const trade = simulator.markPaidWithoutNotify(orderId);
-    const paid = await adapter.queryPayment(orderId, fields.txnTime);
+    const paid = await adapter.queryPayment(orderId, { providerReference: fields.txnTime });
     expect(paid).toMatchObject({ status: 'paid', providerTransactionId: trade.queryId, providerStatus: '00' });
     expect(paid.amount?.equals(Money.of(999, 'CNY'))).toBe(true);
     expect(paid.paidAt).toBeInstanceOf(Date);
@@ -209,7 +211,7 @@ describe('UnionPaySimulator', () => {
     const orderId = nextOrderId();
     const { fields } = await open(orderId);
     await simulator.pay(orderId, { respCode: '61' });
-    await expect(adapter.queryPayment(orderId, fields.txnTime)).resolves.toMatchObject({
+    await expect(adapter.queryPayment(orderId, { providerReference: fields.txnTime })).resolves.toMatchObject({
       status: 'failed',
       providerStatus: '61',
     });

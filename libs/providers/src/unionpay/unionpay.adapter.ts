@@ -10,6 +10,7 @@ import type {
   PaymentQueryResult,
   PaymentProvider,
   ProviderHttpResponse,
+  ProviderPaymentReference,
   VerifiedNotification,
 } from '../provider';
 import { ProviderError } from '../provider-error';
@@ -161,7 +162,13 @@ export class UnionPayAdapter implements PaymentProvider {
    * form createPayment returned (a Date is formatted in China time). respCode 00 only means the query worked; the
    * payment's own result is origRespCode.
    */
-  async queryPayment(orderNo: string, txnTime: string | Date): Promise<PaymentQueryResult> {
+  async queryPayment(
+    orderNo: string,
+    reference?: ProviderPaymentReference | { txnTime: string | Date },
+  ): Promise<PaymentQueryResult> {
+    const txnTime =
+      reference !== undefined && 'txnTime' in reference ? reference.txnTime : reference?.providerReference;
+    if (txnTime === undefined) throw requestError('UnionPay needs the txnTime of the payment to query it');
     const time = typeof txnTime === 'string' ? txnTime : formatUnionPayTime(txnTime);
     if (!ORDER_ID.test(orderNo)) throw requestError('orderNo must be 8 to 40 letters or digits (UnionPay orderId)');
     if (parseUnionPayTime(time) === undefined) throw requestError('txnTime must be yyyyMMddHHmmss (China time)');
