@@ -50,3 +50,21 @@ export type {
 export { generateStripeSecrets, randomAlphanumeric } from './stripe/stripe-secrets';
 export type { StripeSecrets } from './stripe/stripe-secrets';
 export { stripeSignatureHeader } from './stripe/stripe-signature';
+export { generateWechatPayKeys, generateWechatPayPlatformCertificate } from './wechatpay/wechatpay-keys';
+export type {
+  GenerateWechatPayKeysOptions,
+  WechatPayKeys,
+  WechatPayMerchantKeys,
+  WechatPayPlatformCertificate,
+  WechatPayPlatformKeys as WechatPaySimulatedPlatformKeys,
+} from './wechatpay/wechatpay-keys';
+export { WechatPaySimulator } from './wechatpay/wechatpay-simulator';
+export type {
+  WechatPayNotificationDelivery,
+  WechatPayPayOptions,
+  WechatPayPayResult,
+  WechatPaySimulatedTrade,
+  WechatPaySimulatorOptions,
+  WechatPayTamper,
+  WechatPayTradeState,
+} from './wechatpay/wechatpay-simulator';

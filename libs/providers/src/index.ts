@@ -60,3 +60,33 @@ export { formatUnionPayTime, parseUnionPayTime, parseUnionPayTraceTime } from '.
 export type { StripeConfig } from './stripe/stripe.config';
 export type { StripeRejectReason, StripeSessionRef } from './stripe/stripe.adapter';
 export { StripeAdapter } from './stripe/stripe.adapter';
+export type { WechatPayConfig, WechatPayPlatformKeys, WechatPayVerifyOnlyConfig } from './wechatpay/wechatpay.config';
+export type { WechatPayAdapterOptions, WechatRejectReason } from './wechatpay/wechatpay.adapter';
+export { WechatPayAdapter, cutDescription as cutWechatpayDescription } from './wechatpay/wechatpay.adapter';
+export type {
+  WechatpayAuthorization,
+  WechatpayEncryptedResource,
+  WechatpayRequestToSign,
+} from './wechatpay/wechatpay-signer';
+export {
+  WECHATPAY_AUTH_SCHEMA,
+  WECHATPAY_MAX_CLOCK_SKEW_SECONDS,
+  WECHATPAY_RESOURCE_ALGORITHM,
+  WECHATPAY_SIGNTEST_PREFIX,
+  decryptWechatpayResource,
+  encryptWechatpayResource,
+  formatWechatpayAuthorization,
+  isWechatpaySignatureProbe,
+  parseWechatpayAuthorization,
+  sha256WithRsaSign,
+  sha256WithRsaVerify,
+  signWechatpayMessage,
+  signWechatpayRequest,
+  verifyWechatpayMessage,
+  verifyWechatpayRequest,
+  wechatpayApiV3Key,
+  wechatpayMessageSigningString,
+  wechatpayNonce,
+  wechatpayRequestSigningString,
+} from './wechatpay/wechatpay-signer';
+export { formatWechatpayTime, parseWechatpayTime } from './wechatpay/wechatpay-time';

@@ -15,7 +15,13 @@ export type NotificationRejectReason =
   | 'CERT_WRONG_CN'
   | 'FOREIGN_MER_ID'
   // WeChat Pay and Stripe sign a timestamp: outside the freshness window (either way) is refused.
-  | 'STALE_TIMESTAMP';
+  | 'STALE_TIMESTAMP'
+  // WeChat Pay: Wechatpay-Serial names no key we hold; the resource does not decrypt with our APIv3 key; a
+  // WECHATPAY/SIGNTEST/ probe (never alert on it); a notification for another merchant id.
+  | 'UNKNOWN_SERIAL'
+  | 'DECRYPT_FAILED'
+  | 'SIGNATURE_PROBE'
+  | 'FOREIGN_MCH_ID';
 
 /** A notification that must not be acted on: not from the provider, not for us, or not parseable. */
 export class NotificationRejectedError extends ProviderError {

@@ -533,6 +533,7 @@ describe('POST /callbacks/alipay', () => {
         'rejected_signature',
         'rejected_too_large',
         'rejected_source',
+        'rejected_probe',
         'rate_limited',
       ].sort(),
     );

@@ -17,6 +17,7 @@ export type CallbackOutcome =
   | 'rejected_content_type'
   | 'rejected_too_large'
   | 'rejected_source'
+  | 'rejected_probe'
   | 'rate_limited'
   | 'error';
 
@@ -31,6 +32,7 @@ export const CALLBACK_OUTCOMES: readonly CallbackOutcome[] = [
   'rejected_merchant',
   'rejected_malformed',
   'rejected_source',
+  'rejected_probe',
   'rate_limited',
   'rejected_content_type',
   'rejected_too_large',
@@ -46,10 +48,17 @@ export function rejectionOutcome(reason: NotificationRejectReason): CallbackOutc
     case 'CERT_EXPIRED':
     case 'CERT_WRONG_CN':
     case 'STALE_TIMESTAMP':
+    case 'UNKNOWN_SERIAL':
       return 'rejected_signature';
+    case 'SIGNATURE_PROBE':
+      return 'rejected_probe';
+    case 'DECRYPT_FAILED':
+      // Our APIv3 key does not open the resource: a configuration problem on our side, not the sender's.
+      return 'error';
     case 'FOREIGN_APP_ID':
     case 'FOREIGN_SELLER_ID':
     case 'FOREIGN_MER_ID':
+    case 'FOREIGN_MCH_ID':
       return 'rejected_merchant';
     case 'MALFORMED':
       return 'rejected_malformed';
