@@ -1,6 +1,6 @@
 import { type KeyObject, randomInt, randomUUID } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeHttp, listenHttp } from '../http-server';
 import { WECHAT_PAY_AMOUNT_RANGE } from '@shop/money';
 import { SimulatorError } from '../simulator-error';
 import { loadPrivateKey, loadPublicKey } from '../alipay/alipay-signature';
@@ -178,22 +178,15 @@ export class WechatPaySimulator {
   /** Starts listening and returns the base URL (what the adapter takes as baseUrl), e.g. http://127.0.0.1:41234. */
   async start(): Promise<string> {
     if (this.base !== undefined) return this.base;
-    const server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : 'internal error';
-        if (!res.headersSent) this.send(res, 500, JSON.stringify({ code: 'SYSTEM_ERROR', message }));
-        else res.destroy();
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
-    });
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const { server, baseUrl } = await listenHttp(
+      (req, res) => this.handle(req, res),
+      (res, message) => this.send(res, 500, JSON.stringify({ code: 'SYSTEM_ERROR', message })),
+      this.options.port,
+      this.options.host,
+    );
     this.server = server;
-    this.base = `http://${host}:${address.port}`;
-    return this.base;
+    this.base = baseUrl;
+    return baseUrl;
   }
 
   /** Stops listening and drops open connections. */
@@ -201,9 +194,7 @@ export class WechatPaySimulator {
     const server = this.server;
     this.server = undefined;
     this.base = undefined;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeHttp(server);
   }
 
   /** The base URL; throws before `start`. */
