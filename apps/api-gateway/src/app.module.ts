@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@shop/messaging';
 import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
+import { AdminAnomaliesController } from './admin/admin-anomalies.controller';
 import { AdminOrdersController } from './admin/admin-orders.controller';
 import { ApiGatewayConfig } from './api-gateway.config';
 import { AuthGuard } from './auth/auth.guard';
@@ -22,7 +23,7 @@ export class AppModule {
         PersistenceModule.forRoot('api-gateway', schema),
         MessagingModule.forRoot(),
       ],
-      controllers: [CatalogController, OrdersController, AdminOrdersController],
+      controllers: [CatalogController, OrdersController, AdminOrdersController, AdminAnomaliesController],
       providers: [AuthGuard, UpstreamClient, OrdersService],
     };
   }

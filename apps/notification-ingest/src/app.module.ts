@@ -8,6 +8,7 @@ import { alipayVerifierProvider } from './alipay/alipay-verifier.provider';
 import { CallbackMetrics } from './callbacks/callback-metrics';
 import { NotificationIngestConfig } from './notification-ingest.config';
 import { NotificationRecorder } from './notifications/notification-recorder';
+import { OrphanSweep } from './notifications/orphan-sweep';
 import { KnownOrdersService } from './orders/known-orders.service';
 import { OrderEventsHandler } from './orders/order-events.handler';
 import { schema } from './schema';
@@ -28,6 +29,7 @@ export class AppModule {
         CallbackMetrics,
         KnownOrdersService,
         NotificationRecorder,
+        OrphanSweep,
         alipayVerifierProvider,
         AlipayCallbackService,
       ],

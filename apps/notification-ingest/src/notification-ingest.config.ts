@@ -60,4 +60,21 @@ export class NotificationIngestConfig extends ServiceConfig {
   @Min(1)
   @Max(100000)
   CALLBACK_REJECTIONS_PER_MINUTE = 30;
+
+  /**
+   * How long a payment may stay an orphan before it is reported as an ORPHAN_PAYMENT anomaly: a callback that
+   * overtook its OrderCreated is adopted within seconds and must not be reported (see OrphanSweep).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(604800)
+  ORPHAN_GRACE_SECONDS = 120;
+
+  /** How often each replica looks for orphans past the grace period. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  ORPHAN_SWEEP_INTERVAL_SECONDS = 30;
 }

@@ -3,6 +3,7 @@ import type { SchemaDefinition } from '@shop/persistence';
 import { CreateKnownOrders1764202000000 } from './migrations/1764202000000-create-known-orders';
 import { CreateProviderNotifications1764202100000 } from './migrations/1764202100000-create-provider-notifications';
 import { AddNotificationKind1764202200000 } from './migrations/1764202200000-add-notification-kind';
+import { AddOrphanAnomalyReported1764203000000 } from './migrations/1764203000000-add-orphan-anomaly-reported';
 import { ProviderNotificationEntity } from './notifications/provider-notification.entity';
 import { KnownOrderEntity } from './orders/known-order.entity';
 
@@ -14,5 +15,6 @@ export const schema: SchemaDefinition = {
     CreateKnownOrders1764202000000,
     CreateProviderNotifications1764202100000,
     AddNotificationKind1764202200000,
+    AddOrphanAnomalyReported1764203000000,
   ],
 };

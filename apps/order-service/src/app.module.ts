@@ -4,6 +4,7 @@ import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
 import { CatalogService } from './catalog/catalog.service';
 import { ProductsController } from './catalog/products.controller';
+import { OrderExpiryService } from './expiry/order-expiry.service';
 import { OrderServiceConfig } from './order-service.config';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersRepository } from './orders/orders.repository';
@@ -24,7 +25,7 @@ export class AppModule {
         MessagingModule.forRoot(),
       ],
       controllers: [ProductsController, OrdersController, PaymentEventsHandler],
-      providers: [CatalogService, OrdersRepository, OrdersService, OrderPaymentsService],
+      providers: [CatalogService, OrdersRepository, OrdersService, OrderPaymentsService, OrderExpiryService],
     };
   }
 }

@@ -2,6 +2,7 @@ import { CreateMessagingTables1764201600000, InboxEventEntity, OutboxEventEntity
 import type { SchemaDefinition } from '@shop/persistence';
 import { ProductEntity } from './catalog/product.entity';
 import { CreateOrders1764202000000 } from './migrations/1764202000000-create-orders';
+import { AddOrdersExpiryIndex1764204000000 } from './migrations/1764204000000-add-orders-expiry-index';
 import { OrderLineEntity } from './orders/order-line.entity';
 import { OrderTimelineEntryEntity } from './orders/order-timeline-entry.entity';
 import { OrderEntity } from './orders/order.entity';
@@ -12,5 +13,5 @@ export const orderEntities = [ProductEntity, OrderEntity, OrderLineEntity, Order
 /** The tables this service owns, and the migrations that create them, oldest first. */
 export const schema: SchemaDefinition = {
   entities: [OutboxEventEntity, InboxEventEntity, ...orderEntities],
-  migrations: [CreateMessagingTables1764201600000, CreateOrders1764202000000],
+  migrations: [CreateMessagingTables1764201600000, CreateOrders1764202000000, AddOrdersExpiryIndex1764204000000],
 };

@@ -3,12 +3,18 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { MessagingModule } from '@shop/messaging';
 import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
+import { AnomaliesController } from './anomalies/anomalies.controller';
+import { AnomaliesService } from './anomalies/anomalies.service';
+import { AnomalyEventsHandler } from './anomalies/anomaly-events.handler';
 import { PaymentGatewayConfig } from './payment-gateway.config';
 import { PaymentEventsHandler } from './payments/payment-events.handler';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
 import { ProviderRequestLog } from './payments/provider-request-log';
 import { ProviderRegistry, createProviderRegistry } from './providers/provider-registry';
+import { AttemptClosingService } from './query/attempt-closing.service';
+import { OrderEventsHandler } from './query/order-events.handler';
+import { PaymentQueryService } from './query/payment-query.service';
 import { paymentEntities, schema } from './schema';
 
 /** Root module of the payment-gateway: signed requests to the payment providers. */
@@ -23,12 +29,23 @@ export class AppModule {
         MessagingModule.forRoot(),
         TypeOrmModule.forFeature(paymentEntities),
       ],
-      controllers: [PaymentsController, PaymentEventsHandler],
+      controllers: [
+        PaymentsController,
+        PaymentEventsHandler,
+        AnomaliesController,
+        AnomalyEventsHandler,
+        OrderEventsHandler,
+      ],
       providers: [
         // Built once at start: adapters parse their keys here, so a broken key never waits for the first payment.
         { provide: ProviderRegistry, useFactory: () => createProviderRegistry(config) },
         PaymentsService,
+        AnomaliesService,
         ProviderRequestLog,
+        AttemptClosingService,
+        // Under its own class too: a test may pass a subclass, which RuntimeModule registers under that subclass.
+        { provide: PaymentGatewayConfig, useValue: config },
+        PaymentQueryService,
       ],
     };
   }

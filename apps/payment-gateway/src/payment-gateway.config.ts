@@ -59,4 +59,32 @@ export class PaymentGatewayConfig extends ServiceConfig {
   @Min(100)
   @Max(60000)
   ALIPAY_TIMEOUT_MS = 10000;
+
+  /** A PENDING attempt this old is asked about at its provider (active query): its notification may be lost. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24 * 3600)
+  PAYMENT_QUERY_AFTER_SECONDS = 300;
+
+  /** How often the active query sweep looks for attempts due for a query. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(3_600_000)
+  QUERY_SWEEP_INTERVAL_MS = 5000;
+
+  /** Wait before the second query of an attempt; doubled after each further query, capped at one hour. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  PAYMENT_QUERY_BACKOFF_SECONDS = 30;
+
+  /** Queries per attempt before the sweep gives up on it (it stays PENDING; a late notification still counts). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  PAYMENT_QUERY_MAX_ATTEMPTS = 10;
 }

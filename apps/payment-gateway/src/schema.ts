@@ -1,6 +1,8 @@
 import { CreateMessagingTables1764201600000, InboxEventEntity, OutboxEventEntity } from '@shop/messaging';
 import type { SchemaDefinition } from '@shop/persistence';
 import { CreatePaymentAttempts1764201900000 } from './migrations/1764201900000-create-payment-attempts';
+import { CreatePaymentAnomalies1764203100000 } from './migrations/1764203100000-create-payment-anomalies';
+import { AddAttemptClosingAndQuery1764204100000 } from './migrations/1764204100000-add-attempt-closing-and-query';
 import { PaymentAttemptEntity } from './payments/payment-attempt.entity';
 import { ProviderRequestLogEntity } from './payments/provider-request-log.entity';
 
@@ -10,5 +12,10 @@ export const paymentEntities = [PaymentAttemptEntity, ProviderRequestLogEntity];
 /** The tables this service owns, and the migrations that create them, oldest first. */
 export const schema: SchemaDefinition = {
   entities: [OutboxEventEntity, InboxEventEntity, ...paymentEntities],
-  migrations: [CreateMessagingTables1764201600000, CreatePaymentAttempts1764201900000],
+  migrations: [
+    CreateMessagingTables1764201600000,
+    CreatePaymentAttempts1764201900000,
+    CreatePaymentAnomalies1764203100000,
+    AddAttemptClosingAndQuery1764204100000,
+  ],
 };

@@ -12,6 +12,7 @@ class BasicsConfig extends PaymentGatewayConfig {
 describeServiceBasics({ ...service, configSchema: BasicsConfig }, schema, [
   'inbox_events',
   'outbox_events',
+  'payment_anomalies',
   'payment_attempts',
   'provider_request_log',
 ]);

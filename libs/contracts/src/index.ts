@@ -6,3 +6,10 @@ export { PaymentSucceededV1 } from './events/payment-succeeded.v1';
 export { deterministicEventId } from './event-id';
 export { ContractViolationError, parsePayload } from './parse-payload';
 export { OrderPaidV1 } from './events/order-paid.v1';
+export {
+  PAYMENT_ANOMALY_TYPES,
+  PaymentAnomalyDetectedV1,
+  paymentAnomalyEventId,
+} from './events/payment-anomaly-detected.v1';
+export type { PaymentAnomalyType } from './events/payment-anomaly-detected.v1';
+export { ORDER_CANCEL_REASONS, OrderCancelledV1 } from './events/order-cancelled.v1';

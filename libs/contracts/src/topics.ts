@@ -7,6 +7,7 @@ export const Topics = {
   OrderPaid: 'orders.order-paid.v1',
   OrderCancelled: 'orders.order-cancelled.v1',
   PaymentSucceeded: 'payments.payment-succeeded.v1',
+  PaymentAnomalyDetected: 'payments.payment-anomaly-detected.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];

@@ -61,4 +61,8 @@ export class ProviderNotificationEntity {
   /** The peer address the callback came from. */
   @Column({ name: 'source_ip', type: 'inet', nullable: true })
   sourceIp!: string | null;
+
+  /** When this orphan payment was reported as an ORPHAN_PAYMENT anomaly (see OrphanSweep); null: not reported. */
+  @Column({ name: 'anomaly_reported_at', type: 'timestamptz', nullable: true })
+  anomalyReportedAt!: Date | null;
 }

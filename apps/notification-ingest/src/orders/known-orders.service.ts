@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Topics, type OrderCreatedV1 } from '@shop/contracts';
 import { MessagingService, recordInInbox } from '@shop/messaging';
@@ -26,11 +26,14 @@ interface OrphanRow {
   received_at: Date;
   amount: string;
   currency: string;
+  anomaly_reported_at: Date | null;
 }
 
 /** The local projection of the order-service's orders: fed by OrderCreated, read by the callbacks. */
 @Injectable()
 export class KnownOrdersService {
+  private readonly logger = new Logger(KnownOrdersService.name);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly messaging: MessagingService,
@@ -65,7 +68,8 @@ export class KnownOrdersService {
   /** Classifies the order's orphan notifications now that the order is known; returns how many were payments. */
   private async adoptOrphans(manager: EntityManager, order: KnownOrder): Promise<number> {
     const orphans: OrphanRow[] = await manager.query(
-      `SELECT id, provider, provider_transaction_id, kind, paid_at, received_at, amount, currency
+      `SELECT id, provider, provider_transaction_id, kind, paid_at, received_at, amount, currency,
+         anomaly_reported_at
        FROM provider_notifications WHERE order_no = $1 AND classification = 'orphan' ORDER BY id FOR UPDATE`,
       [order.orderNo],
     );
@@ -94,6 +98,17 @@ export class KnownOrdersService {
         paymentEventId(payment),
       ]);
       payments += 1;
+      // Adopted within the grace period (the usual case) it was never reported and never will be: the orphan
+      // sweep only reports rows still classified 'orphan'. Adopted after it was reported as ORPHAN_PAYMENT, the
+      // payment now settles the order as well: say so loudly, for whoever handles that anomaly's refund.
+      if (orphan.anomaly_reported_at !== null) {
+        this.logger.warn({
+          orderNo: order.orderNo,
+          provider: orphan.provider,
+          providerTransactionId: orphan.provider_transaction_id,
+          msg: 'an orphan payment already reported as ORPHAN_PAYMENT was adopted by its order; do not refund it',
+        });
+      }
     }
     return payments;
   }

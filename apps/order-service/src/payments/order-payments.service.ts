@@ -5,6 +5,7 @@ import { MessagingService, addToOutbox, recordInInbox } from '@shop/messaging';
 import { Money, parseCurrency } from '@shop/money';
 import { OrdersRepository, type OrderRecord } from '../orders/orders.repository';
 import { ORDER_SERVICE } from '../orders/orders.service';
+import { writePaymentAnomaly } from './payment-anomaly';
 
 /** The inbox name under which the order-service records the events it applied. */
 export const ORDER_CONSUMER = 'order-service';
@@ -21,7 +22,10 @@ export type PaymentOutcome =
   | 'already-paid'
   /** Amount or currency differ from the order's: not paid, flagged for review. */
   | 'amount-mismatch'
-  /** Money for an order already paid by another transaction, or cancelled, shipped, refunded: recorded only. */
+  /**
+   * Money for an order already paid by another transaction (DUPLICATE_PAYMENT) or cancelled (LATE_PAYMENT):
+   * recorded on the timeline and published as an anomaly.
+   */
   | 'after-final-state';
 
 /** Applies verified payments to orders: the consuming side of the core flow's step 4. */
@@ -46,8 +50,10 @@ export class OrderPaymentsService {
       // the second sees what the first did.
       const order = await this.orders.find(manager, payment.orderNo, { forUpdate: true });
       if (!order) return 'unknown-order';
+      // The very transaction that paid the order, in any later state too (SHIPPED, REFUNDED): not a second
+      // payment, so never a DUPLICATE_PAYMENT (an active query of a shipped order's payment is harmless).
       if (
-        order.status === 'PAID' &&
+        order.providerTransactionId !== null &&
         order.paymentProvider === payment.provider &&
         order.providerTransactionId === payment.providerTransactionId
       ) {
@@ -72,19 +78,31 @@ export class OrderPaymentsService {
         };
         await this.orders.flagForReview(manager, order.id, 'AMOUNT_MISMATCH', detail);
         await this.orders.addTimelineEntry(manager, order.id, 'payment-amount-mismatch', detail);
+        // One anomaly per payment: a wrong amount is AMOUNT_MISMATCH whatever the order's status (the detail
+        // says which), since the money can settle nothing either way.
+        await writePaymentAnomaly(manager, 'AMOUNT_MISMATCH', payment, {
+          expected: detail.expected,
+          statusAtArrival: order.status,
+          eventId,
+        });
         return 'amount-mismatch';
       }
       if (order.status !== 'PENDING_PAYMENT') {
         // Anomalies (a second payment, money for a cancelled order) get automatic refunds in a later issue;
-        // until then the payment is recorded on the order, never dropped silently.
+        // until then the payment is recorded on the order and published as an anomaly, never dropped silently.
+        const paidBy =
+          order.providerTransactionId === null
+            ? null
+            : { provider: order.paymentProvider, providerTransactionId: order.providerTransactionId };
         await this.orders.addTimelineEntry(manager, order.id, 'payment-after-final-state', {
           ...seen,
           status: order.status,
-          paidBy:
-            order.providerTransactionId === null
-              ? null
-              : { provider: order.paymentProvider, providerTransactionId: order.providerTransactionId },
+          paidBy,
         });
+        // CANCELLED (an expiry too) was never paid: the money came late. Any other status here (PAID, SHIPPED,
+        // REFUNDED) was paid by another transaction (the same one returned 'already-paid' above): a duplicate.
+        const type = order.status === 'CANCELLED' ? 'LATE_PAYMENT' : 'DUPLICATE_PAYMENT';
+        await writePaymentAnomaly(manager, type, payment, { statusAtArrival: order.status, paidBy, eventId });
         return 'after-final-state';
       }
       const moved = await this.orders.transition(manager, order.orderNo, 'PENDING_PAYMENT', 'PAID', {
@@ -115,7 +133,10 @@ export class OrderPaymentsService {
       });
       return 'paid';
     });
-    if (outcome === 'paid') this.messaging.nudgeRelay();
+    // Every outcome but these wrote an event (OrderPaid or PaymentAnomalyDetected) worth publishing now.
+    if (outcome !== 'duplicate' && outcome !== 'unknown-order' && outcome !== 'already-paid') {
+      this.messaging.nudgeRelay();
+    }
     return outcome;
   }
 

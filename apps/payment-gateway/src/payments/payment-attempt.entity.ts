@@ -3,10 +3,10 @@ import type { PaymentMethod } from '@shop/providers';
 import type { ProviderName } from '../providers/provider-catalog';
 
 /**
- * Where an attempt stands. Only PENDING -> SUCCEEDED and PENDING -> FAILED exist (a database trigger refuses any
+ * Where an attempt stands. Only PENDING -> SUCCEEDED, PENDING -> FAILED and PENDING -> CLOSED exist (a database trigger refuses any
  * other change), so a late or repeated event can never move an attempt backwards.
  */
-export type PaymentAttemptStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED';
+export type PaymentAttemptStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'CLOSED';
 
 /**
  * One try to collect an order's amount through one provider. Stored before the provider is called, so even a
@@ -51,6 +51,18 @@ export class PaymentAttemptEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
+
+  /** When the active query should ask the provider next; claimed by moving it forward. */
+  @Column({ name: 'next_query_at', type: 'timestamptz', nullable: true })
+  nextQueryAt!: Date | null;
+
+  /** How often the active query asked the provider about this attempt. */
+  @Column({ name: 'query_attempts', type: 'integer', default: 0 })
+  queryAttempts!: number;
+
+  /** When the attempt became CLOSED (the provider trade was closed or reported closed). */
+  @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
+  closedAt!: Date | null;
 
   /** When the provider says the buyer paid (the event's paidAt). */
   @Column({ name: 'succeeded_at', type: 'timestamptz', nullable: true })

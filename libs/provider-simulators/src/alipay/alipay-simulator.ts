@@ -83,7 +83,14 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const OUT_TRADE_NO = /^[A-Za-z0-9_]{1,64}$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 const CHINA_OFFSET_MS = 8 * 3600 * 1000;
-const METHODS = new Set(['alipay.trade.precreate', 'alipay.trade.page.pay']);
+const METHODS = new Set([
+  'alipay.trade.precreate',
+  'alipay.trade.page.pay',
+  'alipay.trade.query',
+  'alipay.trade.close',
+]);
+// Methods that act on an existing trade rather than open one.
+const TRADE_METHODS = new Set(['alipay.trade.query', 'alipay.trade.close']);
 
 const invalid = (subCode: string, subMsg: string): GatewayError => ({
   code: '40002',
@@ -103,6 +110,10 @@ const business = (subCode: string, subMsg: string): GatewayError => ({
   subCode,
   subMsg,
 });
+
+function errorAnswer(error: GatewayError): Record<string, unknown> {
+  return { code: error.code, msg: error.msg, sub_code: error.subCode, sub_msg: error.subMsg };
+}
 
 function chinaTime(instant: Date): string {
   return new Date(instant.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
@@ -201,19 +212,28 @@ export class AlipaySimulator {
   }
 
   /**
+   * The buyer pays, but the notification is lost: the trade becomes TRADE_SUCCESS (alipay.trade.query says so)
+   * and nothing is sent. A later `pay` delivers the late notification of this same payment (same trade_no).
+   */
+  markPaidWithoutNotify(outTradeNo: string): AlipaySimulatedTrade {
+    const trade = this.payable(outTradeNo);
+    trade.status = 'TRADE_SUCCESS';
+    trade.gmtPayment ??= chinaTime(this.now());
+    return { ...trade };
+  }
+
+  /**
    * Lets the buyer pay a recorded trade and delivers the signed notification to its notify_url, as often and as
    * concurrently as asked. notify_id is fixed per trade, so every delivery is a retry of the same notification.
    */
   async pay(outTradeNo: string, options: AlipayPayOptions = {}): Promise<AlipayPayResult> {
-    const trade = this.tradeMap.get(outTradeNo);
-    if (trade === undefined) {
-      throw new SimulatorError('SIMULATOR_TRADE_NOT_FOUND', `No trade with out_trade_no ${JSON.stringify(outTradeNo)}`);
-    }
+    const status = options.tradeStatus ?? 'TRADE_SUCCESS';
+    // A TRADE_CLOSED notification of a closed trade is still allowed; paying one is not.
+    const trade = status === 'TRADE_CLOSED' ? this.existing(outTradeNo) : this.payable(outTradeNo);
     if (trade.notifyUrl === undefined) {
       throw new SimulatorError('SIMULATOR_DELIVERY_FAILED', `Trade ${outTradeNo} has no notify_url`);
     }
     const now = this.now();
-    const status = options.tradeStatus ?? 'TRADE_SUCCESS';
     trade.status = status;
     if ((status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED') && trade.gmtPayment === undefined) {
       trade.gmtPayment = chinaTime(now);
@@ -267,6 +287,23 @@ export class AlipaySimulator {
     return { status: last.status, body: last.body, deliveries, notification };
   }
 
+  private existing(outTradeNo: string): AlipaySimulatedTrade {
+    const trade = this.tradeMap.get(outTradeNo);
+    if (trade === undefined) {
+      throw new SimulatorError('SIMULATOR_TRADE_NOT_FOUND', `No trade with out_trade_no ${JSON.stringify(outTradeNo)}`);
+    }
+    return trade;
+  }
+
+  /** A trade the buyer can still pay: a closed one refuses, as Alipay's cashier does. */
+  private payable(outTradeNo: string): AlipaySimulatedTrade {
+    const trade = this.existing(outTradeNo);
+    if (trade.status === 'TRADE_CLOSED') {
+      throw new SimulatorError('SIMULATOR_TRADE_CLOSED', `Trade ${outTradeNo} is closed and cannot be paid`);
+    }
+    return trade;
+  }
+
   /** Returns `fields` plus the RSA2 `sign` Alipay would put on them (sign and sign_type are not covered). */
   buildNotification(
     fields: Readonly<Record<string, string>>,
@@ -304,6 +341,17 @@ export class AlipaySimulator {
     if (path === '/_simulator/alipay/trades' && req.method === 'GET') {
       return this.send(res, 200, 'application/json', JSON.stringify(this.trades()));
     }
+    const lostMatch = /^\/_simulator\/alipay\/trades\/([^/]+)\/mark-paid-without-notify$/.exec(path);
+    if (lostMatch !== null && req.method === 'POST') {
+      try {
+        const trade = this.markPaidWithoutNotify(decodeURIComponent(lostMatch[1]));
+        return this.send(res, 200, 'application/json', JSON.stringify(trade));
+      } catch (error) {
+        if (!(error instanceof SimulatorError)) throw error;
+        const status = error.code === 'SIMULATOR_TRADE_NOT_FOUND' ? 404 : 409;
+        return this.send(res, status, 'application/json', JSON.stringify({ error: error.message, code: error.code }));
+      }
+    }
     const payMatch = /^\/_simulator\/alipay\/trades\/([^/]+)\/pay$/.exec(path);
     if (payMatch !== null && req.method === 'POST') {
       const text = await this.readBody(req);
@@ -319,7 +367,13 @@ export class AlipaySimulator {
       } catch (error) {
         if (error instanceof SimulatorError) {
           const status =
-            error.code === 'SIMULATOR_TRADE_NOT_FOUND' ? 404 : error.code === 'SIMULATOR_KEY_INVALID' ? 400 : 502;
+            error.code === 'SIMULATOR_TRADE_NOT_FOUND'
+              ? 404
+              : error.code === 'SIMULATOR_TRADE_CLOSED'
+                ? 409
+                : error.code === 'SIMULATOR_KEY_INVALID'
+                  ? 400
+                  : 502;
           return this.send(res, status, 'application/json', JSON.stringify({ error: error.message, code: error.code }));
         }
         throw error;
@@ -369,6 +423,7 @@ export class AlipaySimulator {
     } catch {
       return fail(missing('isv.missing-biz-content', 'biz_content must be a JSON object'));
     }
+    if (TRADE_METHODS.has(method)) return this.answer(res, responseKey, this.onTrade(method, biz));
     const result = this.openTrade(method as AlipaySimulatedTrade['method'], biz, params.notify_url);
     if ('code' in result) return fail(result);
     if (isPage) return this.cashier(res, result);
@@ -410,6 +465,48 @@ export class AlipaySimulator {
     const [y, mo, d, h, mi, s] = match.slice(1).map(Number) as [number, number, number, number, number, number];
     const instant = Date.UTC(y, mo - 1, d, h, mi, s) - CHINA_OFFSET_MS;
     return Math.abs(instant - this.now().getTime()) <= this.maxClockSkewMs;
+  }
+
+  /** alipay.trade.query and alipay.trade.close on a trade named by out_trade_no or trade_no. */
+  private onTrade(method: string, biz: Record<string, unknown>): Record<string, unknown> {
+    const { out_trade_no: outTradeNo, trade_no: tradeNo } = biz;
+    if (typeof outTradeNo !== 'string' && typeof tradeNo !== 'string') {
+      return errorAnswer(invalid('isv.missing-parameter', 'out_trade_no 和 trade_no 不能同时为空'));
+    }
+    const trade =
+      typeof outTradeNo === 'string'
+        ? this.tradeMap.get(outTradeNo)
+        : [...this.tradeMap.values()].find((t) => t.tradeNo === tradeNo);
+    if (trade === undefined || (typeof tradeNo === 'string' && trade.tradeNo !== tradeNo)) {
+      return errorAnswer(business('ACQ.TRADE_NOT_EXIST', '交易不存在'));
+    }
+    if (method === 'alipay.trade.close') {
+      // Alipay closes only a trade waiting for payment; paid and already-closed trades both answer
+      // ACQ.TRADE_STATUS_ERROR (the caller queries to tell them apart).
+      if (trade.status !== 'WAIT_BUYER_PAY') return errorAnswer(business('ACQ.TRADE_STATUS_ERROR', '交易状态不合法'));
+      trade.status = 'TRADE_CLOSED';
+      return { code: '10000', msg: 'Success', trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo };
+    }
+    const paid = trade.status === 'TRADE_SUCCESS' || trade.status === 'TRADE_FINISHED';
+    return {
+      code: '10000',
+      msg: 'Success',
+      trade_no: trade.tradeNo,
+      out_trade_no: trade.outTradeNo,
+      buyer_logon_id: 'sim***@example.com',
+      trade_status: trade.status,
+      total_amount: trade.totalAmount,
+      buyer_user_id: trade.buyerId,
+      ...(paid && trade.gmtPayment !== undefined
+        ? {
+            buyer_pay_amount: trade.totalAmount,
+            receipt_amount: trade.totalAmount,
+            invoice_amount: trade.totalAmount,
+            point_amount: '0.00',
+            send_pay_date: trade.gmtPayment,
+          }
+        : {}),
+    };
   }
 
   private openTrade(

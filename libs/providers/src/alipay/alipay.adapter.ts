@@ -9,6 +9,7 @@ import type {
   NotificationInput,
   NotificationKind,
   PaymentProvider,
+  PaymentQueryResult,
   ProviderHttpResponse,
   VerifiedNotification,
 } from '../provider';
@@ -194,6 +195,71 @@ export class AlipayAdapter implements PaymentProvider {
     };
   }
 
+  /**
+   * alipay.trade.query: where the trade for `orderNo` stands. TRADE_SUCCESS / TRADE_FINISHED are paid (with
+   * trade_no, total_amount and send_pay_date, the same trade_no a notification carries), WAIT_BUYER_PAY pending,
+   * TRADE_CLOSED closed, ACQ.TRADE_NOT_EXIST not-found (the buyer never scanned, or the trade was never opened).
+   */
+  async queryPayment(orderNo: string): Promise<PaymentQueryResult> {
+    const method = 'alipay.trade.query';
+    const answer = await this.call(this.signingOrThrow(), method, { out_trade_no: this.checkedOrderNo(orderNo) });
+    if (answer.code !== '10000') {
+      if (answer.sub_code === 'ACQ.TRADE_NOT_EXIST')
+        return { status: 'not-found', providerStatus: 'ACQ.TRADE_NOT_EXIST' };
+      throw this.refused(method, answer);
+    }
+    const tradeStatus = typeof answer.trade_status === 'string' ? answer.trade_status : '';
+    if (answer.out_trade_no !== orderNo) {
+      throw new ProviderError('PROVIDER_ANSWER_INVALID', `Alipay ${method} answer names another out_trade_no`);
+    }
+    switch (tradeStatus) {
+      case 'TRADE_SUCCESS':
+      case 'TRADE_FINISHED':
+        return this.paidResult(method, answer, tradeStatus);
+      case 'WAIT_BUYER_PAY':
+        return { status: 'pending', providerStatus: tradeStatus };
+      case 'TRADE_CLOSED':
+        return { status: 'closed', providerStatus: tradeStatus };
+      default:
+        throw new ProviderError(
+          'PROVIDER_ANSWER_INVALID',
+          `Alipay ${method} answered an unknown trade_status`,
+          undefined,
+          {
+            tradeStatus,
+          },
+        );
+    }
+  }
+
+  /**
+   * alipay.trade.close: the buyer can no longer pay the trade. A trade that does not exist (never scanned) or is
+   * already closed counts as closed. A paid trade cannot be closed: PROVIDER_TRADE_PAID, so the caller leaves it
+   * for the payment to be confirmed. Alipay answers both "paid" and "already closed" with ACQ.TRADE_STATUS_ERROR,
+   * so that answer is settled by a query.
+   */
+  async closePayment(orderNo: string): Promise<void> {
+    const method = 'alipay.trade.close';
+    const answer = await this.call(this.signingOrThrow(), method, { out_trade_no: this.checkedOrderNo(orderNo) });
+    if (answer.code === '10000') return;
+    if (answer.sub_code === 'ACQ.TRADE_NOT_EXIST' || answer.sub_code === 'ACQ.TRADE_HAS_CLOSE') return;
+    if (answer.sub_code !== 'ACQ.TRADE_STATUS_ERROR') throw this.refused(method, answer);
+    const state = await this.queryPayment(orderNo);
+    if (state.status === 'closed' || state.status === 'not-found') return;
+    if (state.status === 'paid') {
+      throw new ProviderError(
+        'PROVIDER_TRADE_PAID',
+        `Alipay trade ${orderNo} is paid and cannot be closed`,
+        HttpStatus.CONFLICT,
+        {
+          providerTransactionId: state.providerTransactionId,
+          providerStatus: state.providerStatus,
+        },
+      );
+    }
+    throw this.refused(method, answer);
+  }
+
   /** Alipay stops retrying only on a 200 whose body is exactly `success`. */
   ackResponse(): ProviderHttpResponse {
     return { status: 200, contentType: 'text/plain; charset=utf-8', body: 'success' };
@@ -207,7 +273,7 @@ export class AlipayAdapter implements PaymentProvider {
   private commonParams(
     signing: Signing,
     method: string,
-    notifyUrl: string,
+    notifyUrl: string | undefined,
     biz: Record<string, string>,
   ): Record<string, string> {
     const params: Record<string, string> = {
@@ -218,9 +284,10 @@ export class AlipayAdapter implements PaymentProvider {
       sign_type: 'RSA2',
       timestamp: formatChinaTime(this.now()),
       version: '1.0',
-      notify_url: notifyUrl,
       biz_content: JSON.stringify(biz),
     };
+    // Queries and closes have no notification; an empty notify_url would only be sent, never signed.
+    if (notifyUrl !== undefined) params.notify_url = notifyUrl;
     params.sign = signAlipayRequest(params, signing.key);
     return params;
   }
@@ -240,7 +307,31 @@ export class AlipayAdapter implements PaymentProvider {
     biz: Record<string, string>,
   ): Promise<string> {
     const method = 'alipay.trade.precreate';
-    const params = this.commonParams(signing, method, request.notifyUrl, biz);
+    const answer = await this.call(signing, method, biz, request.notifyUrl);
+    if (answer.code !== '10000') {
+      throw new ProviderError('PROVIDER_REJECTED', `Alipay ${method} refused the payment`, HttpStatus.BAD_GATEWAY, {
+        code: answer.code,
+        subCode: answer.sub_code,
+        subMsg: answer.sub_msg,
+      });
+    }
+    if (answer.out_trade_no !== request.orderNo || typeof answer.qr_code !== 'string' || answer.qr_code === '') {
+      throw new ProviderError(
+        'PROVIDER_ANSWER_INVALID',
+        `Alipay ${method} answer lacks qr_code or names another out_trade_no`,
+      );
+    }
+    return answer.qr_code;
+  }
+
+  /** POSTs a signed gateway request and returns the `<method>_response` object once its signature verified. */
+  private async call(
+    signing: Signing,
+    method: string,
+    biz: Record<string, string>,
+    notifyUrl?: string,
+  ): Promise<Readonly<Record<string, unknown>>> {
+    const params = this.commonParams(signing, method, notifyUrl, biz);
     const url = new URL(signing.gatewayUrl);
     const body = new URLSearchParams();
     for (const [key, value] of Object.entries(params)) {
@@ -276,21 +367,60 @@ export class AlipayAdapter implements PaymentProvider {
         HttpStatus.BAD_GATEWAY,
       );
     }
-    const { response: answer } = verifyAlipayAnswer(text, method, this.alipayPublicKey);
-    if (answer.code !== '10000') {
-      throw new ProviderError('PROVIDER_REJECTED', `Alipay ${method} refused the payment`, HttpStatus.BAD_GATEWAY, {
-        code: answer.code,
-        subCode: answer.sub_code,
-        subMsg: answer.sub_msg,
-      });
-    }
-    if (answer.out_trade_no !== request.orderNo || typeof answer.qr_code !== 'string' || answer.qr_code === '') {
+    return verifyAlipayAnswer(text, method, this.alipayPublicKey).response;
+  }
+
+  private signingOrThrow(): Signing {
+    if (this.signing === undefined) {
       throw new ProviderError(
-        'PROVIDER_ANSWER_INVALID',
-        `Alipay ${method} answer lacks qr_code or names another out_trade_no`,
+        'PROVIDER_CONFIG_INVALID',
+        'This Alipay adapter is verify-only: it has no application private key to sign requests',
+        HttpStatus.INTERNAL_SERVER_ERROR,
       );
     }
-    return answer.qr_code;
+    return this.signing;
+  }
+
+  private checkedOrderNo(orderNo: string): string {
+    if (!OUT_TRADE_NO.test(orderNo)) {
+      throw new ProviderError(
+        'PROVIDER_REQUEST_INVALID',
+        'orderNo must be 1 to 64 letters, digits or underscores (Alipay out_trade_no)',
+        HttpStatus.BAD_REQUEST,
+      );
+    }
+    return orderNo;
+  }
+
+  private paidResult(
+    method: string,
+    answer: Readonly<Record<string, unknown>>,
+    tradeStatus: string,
+  ): PaymentQueryResult {
+    const { trade_no: tradeNo, total_amount: totalAmount, send_pay_date: sendPayDate } = answer;
+    if (typeof tradeNo !== 'string' || tradeNo === '' || typeof totalAmount !== 'string') {
+      throw new ProviderError('PROVIDER_ANSWER_INVALID', `Alipay ${method} paid answer lacks trade_no or total_amount`);
+    }
+    let amount: Money;
+    try {
+      amount = fromAlipayAmount(totalAmount);
+    } catch {
+      throw new ProviderError('PROVIDER_ANSWER_INVALID', `Alipay ${method} total_amount is not a yuan amount`);
+    }
+    // send_pay_date is China time; a paid answer without it is malformed rather than "paid now".
+    const paidAt = typeof sendPayDate === 'string' ? parseChinaTime(sendPayDate) : undefined;
+    if (paidAt === undefined) {
+      throw new ProviderError('PROVIDER_ANSWER_INVALID', `Alipay ${method} paid answer lacks a valid send_pay_date`);
+    }
+    return { status: 'paid', providerTransactionId: tradeNo, amount, paidAt, providerStatus: tradeStatus };
+  }
+
+  private refused(method: string, answer: Readonly<Record<string, unknown>>): ProviderError {
+    return new ProviderError('PROVIDER_REJECTED', `Alipay ${method} was refused`, HttpStatus.BAD_GATEWAY, {
+      code: answer.code,
+      subCode: answer.sub_code,
+      subMsg: answer.sub_msg,
+    });
   }
 
   private parseForm(rawBody: string): Record<string, string> {
