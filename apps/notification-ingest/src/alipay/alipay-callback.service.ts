@@ -96,6 +96,8 @@ export class AlipayCallbackService {
       case 'accepted':
       case 'duplicate':
       case 'ignored':
+      // Signature probes are the provider checking us: expected, never an alert.
+      case 'rejected_probe':
         this.logger.log(line);
         return;
       case 'error':
@@ -109,6 +111,8 @@ export class AlipayCallbackService {
       case 'rejected_malformed':
       case 'rejected_content_type':
       case 'rejected_too_large':
+      case 'rejected_source':
+      case 'rate_limited':
         this.logger.warn(line);
         return;
     }

@@ -446,7 +446,7 @@ export class StripeAdapter implements PaymentProvider {
 
   private reject(reason: StripeRejectReason, message: string): NotificationRejectedError {
     // Cast until notification-rejected.error.ts lists STALE_TIMESTAMP (requested).
-    return new NotificationRejectedError(PROVIDER, reason as NotificationRejectReason, message);
+    return new NotificationRejectedError(PROVIDER, reason, message);
   }
 }
 

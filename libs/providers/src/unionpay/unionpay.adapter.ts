@@ -366,7 +366,7 @@ export class UnionPayAdapter implements PaymentProvider {
 
   private reject(reason: UnionPayRejectReason, message: string): NotificationRejectedError {
     // Cast until NotificationRejectReason gains CERT_UNTRUSTED, CERT_EXPIRED, CERT_WRONG_CN and FOREIGN_MER_ID.
-    return new NotificationRejectedError(PROVIDER, reason as NotificationRejectReason, message);
+    return new NotificationRejectedError(PROVIDER, reason, message);
   }
 }
 

@@ -525,7 +525,7 @@ export class WechatPayAdapter implements PaymentProvider {
 
 function reject(reason: WechatRejectReason, message: string): NotificationRejectedError {
   // The cast goes once NotificationRejectReason lists the WeChat reasons.
-  return new NotificationRejectedError(PROVIDER, reason as NotificationRejectReason, message);
+  return new NotificationRejectedError(PROVIDER, reason, message);
 }
 
 // Sets rather than a switch: reasons other providers add to NotificationRejectReason fall to 400 without an edit here.
