@@ -93,10 +93,10 @@ export class AlipayCallbackService {
     this.metrics.count(PROVIDER, outcome);
     const line = { msg: `${PROVIDER} callback ${outcome}`, provider: PROVIDER, outcome, ...details };
     switch (outcome) {
+      // Signature probes (rejected_probe) are the provider checking us: expected, never an alert.
       case 'accepted':
       case 'duplicate':
       case 'ignored':
-      // Signature probes are the provider checking us: expected, never an alert.
       case 'rejected_probe':
         this.logger.log(line);
         return;
