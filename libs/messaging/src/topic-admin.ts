@@ -5,6 +5,20 @@ import type { Kafka } from 'kafkajs';
  * so a consumer never subscribes to a missing topic. Safe to call concurrently from several services.
  */
 export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions: number): Promise<string[]> {
+  // A broker that has just started (or is still loading many partitions) answers some requests with retriable
+  // errors such as "does not host this topic-partition" for a while; wait those out instead of failing a start.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await ensureTopicsOnce(kafka, topics, numPartitions);
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+async function ensureTopicsOnce(kafka: Kafka, topics: string[], numPartitions: number): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
