@@ -1,7 +1,7 @@
 export { uniqueName } from './names';
 export { createTestDatabase, testDatabaseConfig } from './postgres';
 export type { TestDatabase } from './postgres';
-export { eventually, groupJoined, testBrokers, testKafkaSettings } from './kafka';
+export { eventually, groupJoined, publishEnvelopes, testBrokers, testKafkaSettings, waitUntilConsumed } from './kafka';
 export { startServiceForTest } from './service-harness';
 export type { RunningService } from './service-harness';
 export { describeServiceBasics } from './service-contract';

@@ -1,4 +1,5 @@
-import type { Consumer } from 'kafkajs';
+import type { Admin, Consumer, Producer } from 'kafkajs';
+import type { EventEnvelope } from '@shop/contracts';
 import type { KafkaSettings } from '@shop/messaging';
 import { uniqueName } from './names';
 
@@ -34,4 +35,31 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** Publishes event envelopes to a physical topic the way the outbox relay does (keyed, acks from all replicas). */
+export async function publishEnvelopes(producer: Producer, topic: string, envelopes: EventEnvelope[]): Promise<void> {
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: envelopes.map((e) => ({ key: e.key, value: JSON.stringify(e) })),
+  });
+}
+
+/**
+ * Waits until a consumer group has committed every message on a topic, i.e. applied all of them: the moment to
+ * check that a repeated event changed nothing.
+ */
+export async function waitUntilConsumed(admin: Admin, topic: string, groupId: string): Promise<void> {
+  await eventually(
+    async () => {
+      const [ends, [group]] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
+      const committed = new Map(group?.partitions.map((p) => [p.partition, p.offset]));
+      return ends.every((end) => end.high === '0' || committed.get(end.partition) === end.high) ? true : undefined;
+    },
+    { message: `${groupId} consumed every message on ${topic}` },
+  );
 }

@@ -3,7 +3,14 @@ import { Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs'
 import { DataSource } from 'typeorm';
 import { DEAD_LETTER_SUFFIX, Topics, type EventEnvelope } from '@shop/contracts';
 import { KAFKA_SETTINGS, createKafka, physicalName, type KafkaSettings } from '@shop/messaging';
-import { eventually, groupJoined, startServiceForTest, type RunningService } from '@shop/testing';
+import {
+  eventually,
+  groupJoined,
+  startServiceForTest,
+  type RunningService,
+  publishEnvelopes,
+  waitUntilConsumed,
+} from '@shop/testing';
 import type { LedgerServiceConfig } from '../ledger-service.config';
 import { service } from '../service';
 
@@ -92,27 +99,16 @@ describe('ledger-service posts payment events', () => {
     };
   }
 
-  async function publish(...envelopes: EventEnvelope[]): Promise<void> {
-    await producer.send({
-      topic: physicalName(settings, Topics.PaymentSucceeded),
-      acks: -1,
-      messages: envelopes.map((e) => ({ key: e.key, value: JSON.stringify(e) })),
-    });
+  function publish(...envelopes: EventEnvelope[]): Promise<void> {
+    return publishEnvelopes(producer, physicalName(settings, Topics.PaymentSucceeded), envelopes);
   }
 
   /** Waits until the ledger's consumer group has committed every message on the topic: all of them applied. */
-  async function allConsumed(): Promise<void> {
-    const topic = physicalName(settings, Topics.PaymentSucceeded);
-    await eventually(
-      async () => {
-        const [ends, [group]] = await Promise.all([
-          admin.fetchTopicOffsets(topic),
-          admin.fetchOffsets({ groupId: physicalName(settings, 'ledger-service'), topics: [topic] }),
-        ]);
-        const committed = new Map(group?.partitions.map((p) => [p.partition, p.offset]));
-        return ends.every((end) => end.high === '0' || committed.get(end.partition) === end.high) ? true : undefined;
-      },
-      { message: 'ledger-service consumed every PaymentSucceeded message' },
+  function allConsumed(): Promise<void> {
+    return waitUntilConsumed(
+      admin,
+      physicalName(settings, Topics.PaymentSucceeded),
+      physicalName(settings, 'ledger-service'),
     );
   }
 

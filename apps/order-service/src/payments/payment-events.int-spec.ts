@@ -3,7 +3,14 @@ import { Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs'
 import { DataSource } from 'typeorm';
 import { PaymentSucceededV1, Topics, parsePayload, type EventEnvelope } from '@shop/contracts';
 import { KAFKA_SETTINGS, createKafka, physicalName, type KafkaSettings } from '@shop/messaging';
-import { eventually, groupJoined, startServiceForTest, type RunningService } from '@shop/testing';
+import {
+  eventually,
+  groupJoined,
+  startServiceForTest,
+  type RunningService,
+  publishEnvelopes,
+  waitUntilConsumed,
+} from '@shop/testing';
 import type { OrderServiceConfig } from '../order-service.config';
 import { service } from '../service';
 import { OrderPaymentsService } from './order-payments.service';
@@ -84,27 +91,16 @@ describe('order-service applies PaymentSucceeded', () => {
     };
   }
 
-  async function publish(...envelopes: EventEnvelope[]): Promise<void> {
-    await producer.send({
-      topic: physicalName(settings, Topics.PaymentSucceeded),
-      acks: -1,
-      messages: envelopes.map((e) => ({ key: e.key, value: JSON.stringify(e) })),
-    });
+  function publish(...envelopes: EventEnvelope[]): Promise<void> {
+    return publishEnvelopes(producer, physicalName(settings, Topics.PaymentSucceeded), envelopes);
   }
 
   /** Waits until the order-service's group has committed every PaymentSucceeded message: all applied. */
-  async function allConsumed(): Promise<void> {
-    const topic = physicalName(settings, Topics.PaymentSucceeded);
-    await eventually(
-      async () => {
-        const [ends, [group]] = await Promise.all([
-          admin.fetchTopicOffsets(topic),
-          admin.fetchOffsets({ groupId: physicalName(settings, 'order-service'), topics: [topic] }),
-        ]);
-        const committed = new Map(group?.partitions.map((p) => [p.partition, p.offset]));
-        return ends.every((end) => end.high === '0' || committed.get(end.partition) === end.high) ? true : undefined;
-      },
-      { message: 'order-service consumed every PaymentSucceeded message' },
+  function allConsumed(): Promise<void> {
+    return waitUntilConsumed(
+      admin,
+      physicalName(settings, Topics.PaymentSucceeded),
+      physicalName(settings, 'order-service'),
     );
   }
 

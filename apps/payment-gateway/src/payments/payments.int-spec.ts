@@ -5,7 +5,13 @@ import { DataSource } from 'typeorm';
 import { Topics, type EventEnvelope } from '@shop/contracts';
 import { KAFKA_SETTINGS, createKafka, physicalName, type KafkaSettings } from '@shop/messaging';
 import { AlipaySimulator, type AlipayKeys, generateAlipayKeys } from '@shop/provider-simulators';
-import { eventually, startServiceForTest, type RunningService } from '@shop/testing';
+import {
+  eventually,
+  startServiceForTest,
+  type RunningService,
+  publishEnvelopes,
+  waitUntilConsumed,
+} from '@shop/testing';
 import type { PaymentGatewayConfig } from '../payment-gateway.config';
 import { service } from '../service';
 
@@ -147,27 +153,16 @@ describe('payment-gateway with Alipay', () => {
     };
   }
 
-  async function publish(...envelopes: EventEnvelope[]): Promise<void> {
-    await producer.send({
-      topic: physicalName(settings, Topics.PaymentSucceeded),
-      acks: -1,
-      messages: envelopes.map((e) => ({ key: e.key, value: JSON.stringify(e) })),
-    });
+  function publish(...envelopes: EventEnvelope[]): Promise<void> {
+    return publishEnvelopes(producer, physicalName(settings, Topics.PaymentSucceeded), envelopes);
   }
 
   /** Waits until the payment-gateway's group committed every message on the topic: all of them applied. */
-  async function allConsumed(): Promise<void> {
-    const topic = physicalName(settings, Topics.PaymentSucceeded);
-    await eventually(
-      async () => {
-        const [ends, [group]] = await Promise.all([
-          admin.fetchTopicOffsets(topic),
-          admin.fetchOffsets({ groupId: physicalName(settings, 'payment-gateway'), topics: [topic] }),
-        ]);
-        const committed = new Map(group?.partitions.map((p) => [p.partition, p.offset]));
-        return ends.every((end) => end.high === '0' || committed.get(end.partition) === end.high) ? true : undefined;
-      },
-      { message: 'payment-gateway consumed every PaymentSucceeded message' },
+  function allConsumed(): Promise<void> {
+    return waitUntilConsumed(
+      admin,
+      physicalName(settings, Topics.PaymentSucceeded),
+      physicalName(settings, 'payment-gateway'),
     );
   }
 
