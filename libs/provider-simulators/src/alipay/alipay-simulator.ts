@@ -1,6 +1,6 @@
 import { randomBytes, randomInt, type KeyObject } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeHttp, listenHttp } from '../http-server';
 import { ALIPAY_AMOUNT_RANGE, fromAlipayAmount } from '@shop/money';
 import { SimulatorError } from '../simulator-error';
 import { loadPrivateKey, loadPublicKey, rsa2, rsa2Check, signingText } from './alipay-signature';
@@ -161,22 +161,15 @@ export class AlipaySimulator {
   /** Starts listening and returns the base URL, e.g. http://127.0.0.1:41234. */
   async start(): Promise<string> {
     if (this.base !== undefined) return this.base;
-    const server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : 'internal error';
-        if (!res.headersSent) this.send(res, 500, 'application/json', JSON.stringify({ error: message }));
-        else res.destroy();
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
-    });
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const { server, baseUrl } = await listenHttp(
+      (req, res) => this.handle(req, res),
+      (res, message) => this.send(res, 500, 'application/json', JSON.stringify({ error: message })),
+      this.options.port,
+      this.options.host,
+    );
     this.server = server;
-    this.base = `http://${host}:${address.port}`;
-    return this.base;
+    this.base = baseUrl;
+    return baseUrl;
   }
 
   /** Stops listening and drops open connections. */
@@ -184,9 +177,7 @@ export class AlipaySimulator {
     const server = this.server;
     this.server = undefined;
     this.base = undefined;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeHttp(server);
   }
 
   /** The base URL; throws before `start`. */
