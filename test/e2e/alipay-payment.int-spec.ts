@@ -1,5 +1,5 @@
 import { generateAlipayKeys, AlipaySimulator } from '@shop/provider-simulators';
-import { eventually, startSystem, type RunningSystem } from '@shop/testing';
+import { callJson, eventually, startSystem, type RunningSystem } from '@shop/testing';
 import { signToken } from '../../apps/api-gateway/src/auth/jwt';
 
 // The core promise, end to end: five service processes on the real Kafka and PostgreSQL, an Alipay simulator
@@ -59,23 +59,8 @@ describe('an Alipay payment, end to end', () => {
     await simulator?.stop();
   });
 
-  async function api<T>(
-    method: string,
-    path: string,
-    token?: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${system.urls['api-gateway']}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
+  const api = <T>(method: string, path: string, token?: string, body?: unknown) =>
+    callJson<T>(system.urls['api-gateway'], method, path, token, body);
 
   /** A new order of two units of the first catalog product, with a QR payment started at Alipay. */
   async function orderWithQrPayment(): Promise<Order> {

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { generateAlipayKeys, AlipaySimulator } from '@shop/provider-simulators';
-import { eventually, startSystem, type RunningSystem } from '@shop/testing';
+import { callJson, eventually, startSystem, type RunningSystem } from '@shop/testing';
 import { signToken } from '../../apps/api-gateway/src/auth/jwt';
 
 // Payment anomalies end to end: five service processes on the real Kafka and PostgreSQL and an Alipay
@@ -60,18 +60,8 @@ describe('payment anomalies, end to end', () => {
     await simulator?.stop();
   });
 
-  async function api<T>(method: string, path: string, token?: string, body?: unknown) {
-    const response = await fetch(`${system.urls['api-gateway']}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
+  const api = <T>(method: string, path: string, token?: string, body?: unknown) =>
+    callJson<T>(system.urls['api-gateway'], method, path, token, body);
 
   /** A new order of the first catalog product, with a QR payment started at Alipay. */
   async function orderWithQrPayment(): Promise<{ orderNo: string; totalAmount: number }> {

@@ -7,3 +7,5 @@ export type { RunningService } from './service-harness';
 export { describeServiceBasics } from './service-contract';
 export { SERVICE_NAMES, startSystem } from './system';
 export type { RunningSystem, ServiceName } from './system';
+export { callJson } from './http-client';
+export type { JsonAnswer } from './http-client';
