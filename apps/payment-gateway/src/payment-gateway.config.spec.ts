@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '@shop/runtime';
-import { type AlipayKeys, generateAlipayKeys } from '@shop/provider-simulators';
+import { type AlipayKeys, generateAlipayKeys, generateWechatPayPlatformCertificate } from '@shop/provider-simulators';
 import { PaymentGatewayConfig } from './payment-gateway.config';
+import { wechatpayPlatformKeys } from './providers/provider-registry';
 
 // The payment-gateway's start-time checks: a provider is enabled by its id, its other variables are then
 // required, its keys must parse, and no key material ever appears in an error.
@@ -115,5 +116,79 @@ describe('PaymentGatewayConfig', () => {
 
   it('refuses an ALIPAY_GATEWAY_URL that is not an http(s) URL', () => {
     expect(named(configError(alipayEnv({ ALIPAY_GATEWAY_URL: 'openapi.alipay.com' })))).toEqual(['ALIPAY_GATEWAY_URL']);
+  });
+
+  describe('WeChat Pay, UnionPay and Stripe', () => {
+    const BASE = { CALLBACK_BASE_URL: 'https://pay.example.test' };
+
+    it('lists every missing WeChat Pay variable at once when WECHATPAY_APP_ID is set', () => {
+      const error = configError({ ...BASE, WECHATPAY_APP_ID: 'wx1234567890abcdef' });
+      expect(named(error)).toEqual([
+        'WECHATPAY_API_V3_KEY',
+        'WECHATPAY_BASE_URL',
+        'WECHATPAY_CERT_SERIAL',
+        'WECHATPAY_MCH_ID',
+        'WECHATPAY_PRIVATE_KEY',
+        'WECHATPAY_PUBLIC_KEY',
+      ]);
+    });
+
+    it('accepts PEM values written with literal \\n, and platform certificates instead of the public key', async () => {
+      const certificate = await generateWechatPayPlatformCertificate();
+      const env = {
+        ...BASE,
+        WECHATPAY_APP_ID: 'wx1234567890abcdef',
+        WECHATPAY_MCH_ID: '1900000001',
+        WECHATPAY_API_V3_KEY: 'a'.repeat(32),
+        WECHATPAY_PRIVATE_KEY: keys.app.privateKeyPkcs8Pem.replace(/\n/g, '\\n'),
+        WECHATPAY_CERT_SERIAL: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1',
+        WECHATPAY_PLATFORM_CERTS: certificate.certificatePem.replace(/\n/g, '\\n'),
+        WECHATPAY_BASE_URL: 'https://api.mch.weixin.qq.com',
+      };
+      const config = loadConfig(PaymentGatewayConfig, 'payment-gateway', env);
+      expect(config.WECHATPAY_PRIVATE_KEY).toBe(keys.app.privateKeyPkcs8Pem);
+      expect(Object.keys(wechatpayPlatformKeys(config))).toEqual([certificate.serial]);
+      const broken = configError({ ...env, WECHATPAY_PLATFORM_CERTS: 'not a certificate' });
+      expect(broken.problems).toEqual([
+        'WECHATPAY_PLATFORM_CERTS: WECHATPAY_PLATFORM_CERTS must be a PEM certificate (-----BEGIN CERTIFICATE-----) (value hidden)',
+      ]);
+    });
+
+    it('refuses a WeChat Pay public key without its PUB_KEY_ID and an APIv3 key of the wrong length', () => {
+      const error = configError({
+        ...BASE,
+        WECHATPAY_APP_ID: 'wx1234567890abcdef',
+        WECHATPAY_MCH_ID: '1900000001',
+        WECHATPAY_API_V3_KEY: 'short',
+        WECHATPAY_PRIVATE_KEY: keys.app.privateKeyPkcs8Pem,
+        WECHATPAY_CERT_SERIAL: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1',
+        WECHATPAY_PUBLIC_KEY: keys.alipay.publicKeyPem,
+        WECHATPAY_BASE_URL: 'https://api.mch.weixin.qq.com',
+      });
+      expect(named(error)).toEqual(['WECHATPAY_API_V3_KEY', 'WECHATPAY_PUBLIC_KEY_ID']);
+      expect(error.message).not.toContain('short');
+    });
+
+    it('refuses UnionPay certificates that are not PEM certificates, naming the variable', () => {
+      const error = configError({
+        ...BASE,
+        UNIONPAY_MER_ID: '777290058110048',
+        UNIONPAY_SIGN_PRIVATE_KEY: keys.app.privateKeyPkcs1Base64,
+        UNIONPAY_SIGN_CERT_ID: '69026276696',
+        UNIONPAY_ROOT_CERT: keys.alipay.publicKeyPem,
+        UNIONPAY_MIDDLE_CERT: '-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----',
+        UNIONPAY_GATEWAY_URL: 'https://gateway.95516.com/gateway/api',
+      });
+      expect([...error.problems].sort()).toEqual([
+        'UNIONPAY_MIDDLE_CERT: UNIONPAY_MIDDLE_CERT holds a certificate (number 1) that cannot be parsed (value hidden)',
+        'UNIONPAY_ROOT_CERT: UNIONPAY_ROOT_CERT must be a PEM certificate (-----BEGIN CERTIFICATE-----) (value hidden)',
+      ]);
+    });
+
+    it('refuses a Stripe secret key of the wrong shape without echoing it', () => {
+      const error = configError({ ...BASE, STRIPE_SECRET_KEY: 'pk_test_publishable' });
+      expect(named(error)).toEqual(['STRIPE_SECRET_KEY']);
+      expect(error.message).not.toContain('pk_test_publishable');
+    });
   });
 });

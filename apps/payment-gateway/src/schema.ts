@@ -3,6 +3,7 @@ import type { SchemaDefinition } from '@shop/persistence';
 import { CreatePaymentAttempts1764201900000 } from './migrations/1764201900000-create-payment-attempts';
 import { CreatePaymentAnomalies1764203100000 } from './migrations/1764203100000-create-payment-anomalies';
 import { AddAttemptClosingAndQuery1764204100000 } from './migrations/1764204100000-add-attempt-closing-and-query';
+import { AddAttemptProviderReference1764205100000 } from './migrations/1764205100000-add-attempt-provider-reference';
 import { PaymentAttemptEntity } from './payments/payment-attempt.entity';
 import { ProviderRequestLogEntity } from './payments/provider-request-log.entity';
 
@@ -17,5 +18,6 @@ export const schema: SchemaDefinition = {
     CreatePaymentAttempts1764201900000,
     CreatePaymentAnomalies1764203100000,
     AddAttemptClosingAndQuery1764204100000,
+    AddAttemptProviderReference1764205100000,
   ],
 };

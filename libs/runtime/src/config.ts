@@ -14,8 +14,9 @@ export class ConfigError extends Error {
   }
 }
 
-// Variables whose values must never be echoed back, not even in a validation error.
-const SECRET_NAME = /(SECRET|PASSWORD|PRIVATE|TOKEN|KEY)/i;
+// Variables whose values must never be echoed back, not even in a validation error. Certificates are public, but
+// a pasted PEM is kilobytes of noise in a start-up error, so they are not echoed either.
+const SECRET_NAME = /(SECRET|PASSWORD|PRIVATE|TOKEN|KEY|CERT)/i;
 
 function describe(error: ValidationError, env: Record<string, string | undefined>): string[] {
   const name = error.property;

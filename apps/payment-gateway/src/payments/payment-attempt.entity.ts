@@ -42,6 +42,10 @@ export class PaymentAttemptEntity {
   @Column({ name: 'provider_transaction_id', type: 'varchar', length: 128, nullable: true })
   providerTransactionId!: string | null;
 
+  /** What the provider needs besides the order number to find the payment: UnionPay txnTime, Stripe session id. */
+  @Column({ name: 'provider_reference', type: 'varchar', length: 255, nullable: true })
+  providerReference!: string | null;
+
   /** The ProviderError code that failed the attempt, e.g. PROVIDER_UNAVAILABLE. */
   @Column({ name: 'failure_code', type: 'varchar', length: 64, nullable: true })
   failureCode!: string | null;

@@ -303,7 +303,7 @@ describe('payment-gateway with Alipay', () => {
       expect(response.statusCode).toBe(400);
       expect(response.json()).toMatchObject({
         code: 'UNSUPPORTED_METHOD',
-        details: { provider: 'wechatpay', method: 'page', supported: ['qr'] },
+        details: { provider: 'wechatpay', method: 'page', supported: ['native'] },
       });
     });
 
@@ -321,7 +321,7 @@ describe('payment-gateway with Alipay', () => {
 
     it('answers a provider that is not configured (WeChat Pay here) with 422 PROVIDER_DISABLED', async () => {
       const orderNo = newOrderNo();
-      const response = await pay(paymentBody(orderNo, { provider: 'wechatpay', method: 'qr' }));
+      const response = await pay(paymentBody(orderNo, { provider: 'wechatpay', method: 'native' }));
       expect(response.statusCode).toBe(422);
       expect(response.json()).toMatchObject({ code: 'PROVIDER_DISABLED', details: { provider: 'wechatpay' } });
       expect(await attemptsOf(gateway, orderNo)).toEqual([]);

@@ -71,13 +71,18 @@ export class PaymentsService {
       throw await this.providerFailed(request, paymentId, operation, performance.now() - started, error);
     }
     const durationMs = performance.now() - started;
-    await this.requestLog.record({
-      provider: request.provider,
-      operation,
-      orderNo: request.orderNo,
-      paymentId,
-      status: 'OK',
-      durationMs,
+    const reference = providerReferenceOf(result);
+    await this.dataSource.transaction(async (manager) => {
+      if (reference !== undefined) {
+        await manager.query(
+          `UPDATE payment_attempts SET provider_reference = $2, updated_at = clock_timestamp() WHERE id = $1`,
+          [paymentId, reference],
+        );
+      }
+      await this.requestLog.record(
+        { provider: request.provider, operation, orderNo: request.orderNo, paymentId, status: 'OK', durationMs },
+        manager,
+      );
     });
     const base = { paymentId, provider: request.provider, method: request.method, status: 'PENDING' as const };
     switch (result.kind) {
@@ -286,6 +291,23 @@ export class PaymentsService {
       ...(typeof subCode === 'string' ? { providerSubCode: subCode } : {}),
       paymentId,
     });
+  }
+}
+
+/**
+ * What the provider needs besides the order number to find this payment again: UnionPay's txnTime (sent in the
+ * signed form) and Stripe's Checkout Session id. Alipay and WeChat Pay find payments by order number alone.
+ */
+function providerReferenceOf(result: CreatePaymentResult): string | undefined {
+  switch (result.kind) {
+    case 'form':
+      return result.fields['txnTime'];
+    case 'checkout':
+      return result.sessionId;
+    case 'qr':
+    case 'redirect':
+    case 'code-url':
+      return undefined;
   }
 }
 

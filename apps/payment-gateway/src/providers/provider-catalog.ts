@@ -15,7 +15,7 @@ export const PROVIDER_NAMES = ['alipay', 'wechatpay', 'unionpay', 'stripe'] as c
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /** Every way of paying the PaymentProvider interface knows. */
-export const PAYMENT_METHODS = ['qr', 'page'] as const satisfies readonly PaymentMethod[];
+export const PAYMENT_METHODS = ['qr', 'page', 'native', 'checkout'] as const satisfies readonly PaymentMethod[];
 
 /** What a provider accepts, known without its adapter, so a request can be refused before anything is stored. */
 export interface ProviderCapabilities {
@@ -31,7 +31,7 @@ export interface ProviderCapabilities {
  */
 export const PROVIDER_CAPABILITIES: Readonly<Record<ProviderName, ProviderCapabilities>> = {
   alipay: { methods: ['qr', 'page'], currencies: ['CNY'], amountRange: ALIPAY_AMOUNT_RANGE },
-  wechatpay: { methods: ['qr'], currencies: ['CNY'], amountRange: WECHAT_PAY_AMOUNT_RANGE },
+  wechatpay: { methods: ['native'], currencies: ['CNY'], amountRange: WECHAT_PAY_AMOUNT_RANGE },
   unionpay: { methods: ['page'], currencies: ['CNY'], amountRange: UNION_PAY_AMOUNT_RANGE },
-  stripe: { methods: ['page'], currencies: SUPPORTED_CURRENCIES, amountRange: { min: 1, max: STRIPE_AMOUNT_MAX } },
+  stripe: { methods: ['checkout'], currencies: SUPPORTED_CURRENCIES, amountRange: { min: 1, max: STRIPE_AMOUNT_MAX } },
 };

@@ -1,7 +1,16 @@
+import { X509Certificate } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { AlipayAdapter, type PaymentProvider } from '@shop/providers';
+import {
+  AlipayAdapter,
+  type PaymentProvider,
+  StripeAdapter,
+  UnionPayAdapter,
+  WechatPayAdapter,
+  type WechatPayPlatformKeys,
+} from '@shop/providers';
 import type { PaymentGatewayConfig } from '../payment-gateway.config';
 import { PROVIDER_NAMES, type ProviderName } from './provider-catalog';
+import { splitPemCertificates } from './provider-config.validators';
 
 /** Test seams for the adapters; production uses the defaults. */
 export interface ProviderRegistryOptions {
@@ -9,8 +18,8 @@ export interface ProviderRegistryOptions {
 }
 
 /**
- * The enabled payment providers by name, built once at start from the validated config. The one place that
- * decides which providers run: WeChat Pay, UnionPay and Stripe each add one branch to createProviderRegistry.
+ * The enabled payment providers by name, built once at start from the validated config: the one place that
+ * decides which providers run.
  */
 export class ProviderRegistry {
   constructor(
@@ -59,9 +68,67 @@ export function createProviderRegistry(
       ),
     );
   }
+  if (config.WECHATPAY_APP_ID !== '') {
+    providers.set(
+      'wechatpay',
+      new WechatPayAdapter(
+        {
+          appId: config.WECHATPAY_APP_ID,
+          mchId: config.WECHATPAY_MCH_ID,
+          apiV3Key: config.WECHATPAY_API_V3_KEY,
+          privateKey: config.WECHATPAY_PRIVATE_KEY,
+          certSerial: config.WECHATPAY_CERT_SERIAL,
+          platformKeys: wechatpayPlatformKeys(config),
+          baseUrl: config.WECHATPAY_BASE_URL,
+        },
+        { now: options.now, timeoutMs: config.PROVIDER_TIMEOUT_MS },
+      ),
+    );
+  }
+  if (config.UNIONPAY_MER_ID !== '') {
+    providers.set(
+      'unionpay',
+      new UnionPayAdapter({
+        merId: config.UNIONPAY_MER_ID,
+        signPrivateKey: config.UNIONPAY_SIGN_PRIVATE_KEY,
+        signCertId: config.UNIONPAY_SIGN_CERT_ID,
+        rootCert: config.UNIONPAY_ROOT_CERT,
+        middleCert: config.UNIONPAY_MIDDLE_CERT,
+        gatewayUrl: config.UNIONPAY_GATEWAY_URL,
+        now: options.now,
+        timeoutMs: config.PROVIDER_TIMEOUT_MS,
+      }),
+    );
+  }
+  if (config.STRIPE_SECRET_KEY !== '') {
+    providers.set(
+      'stripe',
+      // No webhook secret: webhooks go to notification-ingest. Queries and closes name the Checkout Session
+      // stored with the attempt (provider_reference), as Stripe cannot find a session by order number.
+      new StripeAdapter({
+        secretKey: config.STRIPE_SECRET_KEY,
+        apiBaseUrl: config.STRIPE_API_BASE_URL,
+        now: options.now,
+        timeoutMs: config.PROVIDER_TIMEOUT_MS,
+      }),
+    );
+  }
   for (const name of PROVIDER_NAMES) {
     if (providers.has(name)) logger.log(`payment provider ${name} enabled`);
     else logger.log(`payment provider ${name} disabled: not configured; payments with it answer PROVIDER_DISABLED`);
   }
   return new ProviderRegistry(providers, config.CALLBACK_BASE_URL);
+}
+
+/**
+ * The keys that verify WeChat Pay's signatures by Wechatpay-Serial: the WeChat Pay public key under its
+ * PUB_KEY_ID and each platform certificate under its own serial (upper-case hex, as WeChat Pay sends it).
+ */
+export function wechatpayPlatformKeys(config: PaymentGatewayConfig): WechatPayPlatformKeys {
+  const keys: Record<string, string> = {};
+  if (config.WECHATPAY_PUBLIC_KEY !== '') keys[config.WECHATPAY_PUBLIC_KEY_ID] = config.WECHATPAY_PUBLIC_KEY;
+  for (const pem of splitPemCertificates(config.WECHATPAY_PLATFORM_CERTS)) {
+    keys[new X509Certificate(pem).serialNumber.toUpperCase()] = pem;
+  }
+  return keys;
 }

@@ -23,6 +23,7 @@ export interface CloseOutcome {
 interface PendingAttempt {
   id: string;
   provider: ProviderName;
+  provider_reference: string | null;
 }
 
 /**
@@ -51,7 +52,8 @@ export class AttemptClosingService {
     if (seen.length > 0) return { status: 'duplicate', closed: [], paid: [], unsupported: [] };
 
     const attempts: PendingAttempt[] = await this.dataSource.query(
-      `SELECT id, provider FROM payment_attempts WHERE order_no = $1 AND status = 'PENDING' ORDER BY created_at, id`,
+      `SELECT id, provider, provider_reference FROM payment_attempts
+       WHERE order_no = $1 AND status = 'PENDING' ORDER BY created_at, id`,
       [cancelled.orderNo],
     );
     const toClose: PendingAttempt[] = [];
@@ -72,7 +74,7 @@ export class AttemptClosingService {
         paymentId: attempt.id,
       };
       try {
-        await provider.closePayment(cancelled.orderNo);
+        await provider.closePayment(cancelled.orderNo, { providerReference: attempt.provider_reference ?? undefined });
         logs.push({ ...base, status: 'OK', durationMs: performance.now() - started });
         toClose.push(attempt);
       } catch (error) {

@@ -19,6 +19,7 @@ export interface ClaimedAttempt {
   id: string;
   order_no: string;
   provider: ProviderName;
+  provider_reference: string | null;
   query_attempts: number;
 }
 
@@ -115,7 +116,7 @@ export class PaymentQueryService implements OnApplicationBootstrap, BeforeApplic
            next_query_at = now() + make_interval(secs => least($4 * power(2, a.query_attempts), $5)),
            updated_at = clock_timestamp()
        FROM due WHERE a.id = due.id
-       RETURNING a.id, a.order_no, a.provider, a.query_attempts`,
+       RETURNING a.id, a.order_no, a.provider, a.provider_reference, a.query_attempts`,
       [
         this.config.PAYMENT_QUERY_AFTER_SECONDS,
         this.config.PAYMENT_QUERY_MAX_ATTEMPTS,
@@ -139,7 +140,9 @@ export class PaymentQueryService implements OnApplicationBootstrap, BeforeApplic
     };
     let result: PaymentQueryResult;
     try {
-      result = await provider.queryPayment(attempt.order_no);
+      result = await provider.queryPayment(attempt.order_no, {
+        providerReference: attempt.provider_reference ?? undefined,
+      });
     } catch (error) {
       // Asked again at next_query_at; the failure is kept for reconciliation.
       const providerError = error instanceof ProviderError ? error : undefined;
@@ -158,16 +161,19 @@ export class PaymentQueryService implements OnApplicationBootstrap, BeforeApplic
       await this.requestLog.record({ ...base, status: 'OK', durationMs }, manager);
       switch (result.status) {
         case 'paid': {
-          if (!result.providerTransactionId || !result.amount || !result.paidAt) {
-            throw new Error(`${attempt.provider} query answered paid without transaction id, amount or time`);
+          if (!result.providerTransactionId || !result.amount) {
+            throw new Error(`${attempt.provider} query answered paid without transaction id or amount`);
           }
+          // Stripe's Checkout Session carries no payment time: the moment we learned of it is the honest bound
+          // (the callback path falls back the same way, to the notification's arrival).
+          const paidAt = result.paidAt ?? new Date();
           const payload = parsePayload(PaymentSucceededV1, {
             orderNo: attempt.order_no,
             provider: attempt.provider,
             providerTransactionId: result.providerTransactionId,
             amount: result.amount.amount,
             currency: result.amount.currency,
-            paidAt: result.paidAt.toISOString(),
+            paidAt: paidAt.toISOString(),
           });
           // The callback's id: if notification-ingest already published this payment, consumers' inboxes
           // drop this copy; if not, this is the one that counts. A repeat query collapses in our outbox.

@@ -56,7 +56,8 @@ export class StripeAdapter implements PaymentProvider {
   readonly name = PROVIDER;
   // Undefined for a verify-only adapter: a service that only receives webhooks should not hold the API key.
   private readonly client: Stripe | undefined;
-  private readonly webhookSecret: string;
+  // Undefined for an API-only adapter (the payment-gateway): it calls Stripe but never receives webhooks.
+  private readonly webhookSecret: string | undefined;
   private readonly toleranceSeconds: number;
   private readonly now: () => Date;
   private readonly returnUrl: string | undefined;
@@ -65,7 +66,9 @@ export class StripeAdapter implements PaymentProvider {
   constructor(config: StripeConfig) {
     const problems: string[] = [];
     // Messages name the rule, never the value: these are secrets.
-    if (typeof config.webhookSecret !== 'string' || !WEBHOOK_SECRET.test(config.webhookSecret)) {
+    if (config.webhookSecret === undefined) {
+      if (config.secretKey === undefined) problems.push('webhookSecret or secretKey is required');
+    } else if (typeof config.webhookSecret !== 'string' || !WEBHOOK_SECRET.test(config.webhookSecret)) {
       problems.push('webhookSecret must be the endpoint signing secret, whsec_... without whitespace');
     }
     if (config.secretKey !== undefined && !SECRET_KEY.test(config.secretKey)) {
@@ -242,6 +245,14 @@ export class StripeAdapter implements PaymentProvider {
     if (mediaType !== JSON_CONTENT_TYPE) {
       throw this.reject('UNSUPPORTED_CONTENT_TYPE', `Stripe webhooks are ${JSON_CONTENT_TYPE}`);
     }
+    if (this.webhookSecret === undefined) {
+      throw new ProviderError(
+        'PROVIDER_CONFIG_INVALID',
+        'This Stripe adapter has no webhook secret: it cannot verify webhooks',
+        HttpStatus.INTERNAL_SERVER_ERROR,
+      );
+    }
+    const webhookSecret = this.webhookSecret;
     if (input.rawBody === '') throw this.reject('MALFORMED', 'Stripe webhook body is empty');
     const header = headerValue(input.headers, 'stripe-signature');
     if (header === undefined) throw this.reject('MALFORMED', 'Stripe webhook lacks one Stripe-Signature header');
@@ -263,7 +274,7 @@ export class StripeAdapter implements PaymentProvider {
       parsed = Stripe.webhooks.constructEvent(
         input.rawBody,
         header,
-        this.webhookSecret,
+        webhookSecret,
         this.toleranceSeconds,
         undefined,
         nowMs,

@@ -5,8 +5,11 @@ export interface StripeConfig {
    * (the notification-ingest): it then verifies webhooks, and every API call refuses with PROVIDER_CONFIG_INVALID.
    */
   readonly secretKey?: string;
-  /** The signing secret of the webhook endpoint (whsec_...): the whole string, prefix included, is the HMAC key. */
-  readonly webhookSecret: string;
+  /**
+   * The signing secret of the webhook endpoint (whsec_...): the whole string, prefix included, is the HMAC key.
+   * Omit it for an API-only adapter (the payment-gateway); verifyNotification then refuses to run.
+   */
+  readonly webhookSecret?: string;
   /**
    * Where the API lives: https://api.stripe.com (the default) or a simulator's base, e.g. http://127.0.0.1:3103.
    * Only scheme, host and port are used: the official client always calls /v1/... on that host.

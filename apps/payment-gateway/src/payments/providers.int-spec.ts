@@ -1,0 +1,324 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Partitioners, type Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { Topics, deterministicEventId, type EventEnvelope } from '@shop/contracts';
+import { KAFKA_SETTINGS, createKafka, physicalName, type KafkaSettings } from '@shop/messaging';
+import {
+  StripeSimulator,
+  UnionPaySimulator,
+  WechatPaySimulator,
+  generateStripeSecrets,
+  generateUnionPayCertificates,
+  generateWechatPayKeys,
+} from '@shop/provider-simulators';
+import { eventually, startServiceForTest, type RunningService } from '@shop/testing';
+import type { PaymentGatewayConfig } from '../payment-gateway.config';
+import { service } from '../service';
+
+const CALLBACK_BASE_URL = 'https://pay.example.test';
+const WECHAT_APP_ID = 'wx5555555555555555';
+const WECHAT_MCH_ID = '1900000555';
+const WECHAT_API_V3_KEY = 'k1X2c3V4b5N6m7A8s9D0f1G2h3J4k5L6';
+const UNIONPAY_MER_ID = '777290058155555';
+
+interface AttemptRow {
+  id: string;
+  status: string;
+  provider_reference: string | null;
+}
+
+function newOrderNo(): string {
+  return `ORD${randomBytes(6).toString('hex').toUpperCase()}`;
+}
+
+// The payment-gateway with WeChat Pay, UnionPay and Stripe at once, each played by its simulator, on the real
+// Kafka and PostgreSQL: opening payments, the active query (a lost notification found by asking, with the very
+// event id the callback would produce) and closing the provider transaction of a cancelled order.
+describe('payment-gateway with WeChat Pay, UnionPay and Stripe', () => {
+  let wechat: WechatPaySimulator;
+  let unionpay: UnionPaySimulator;
+  let stripe: StripeSimulator;
+  let gateway: RunningService<PaymentGatewayConfig>;
+  let db: DataSource;
+  let settings: KafkaSettings;
+  let producer: Producer;
+
+  beforeAll(async () => {
+    const [wechatKeys, certs] = await Promise.all([
+      generateWechatPayKeys({ platformCertificate: true }),
+      generateUnionPayCertificates(),
+    ]);
+    const stripeSecrets = generateStripeSecrets();
+    wechat = new WechatPaySimulator({
+      appId: WECHAT_APP_ID,
+      mchId: WECHAT_MCH_ID,
+      apiV3Key: WECHAT_API_V3_KEY,
+      merchantPublicKey: wechatKeys.merchant.publicKeyPem,
+      merchantCertSerial: wechatKeys.merchant.certSerial,
+      platformPrivateKey: wechatKeys.platform.privateKeyPem,
+      platformSerial: wechatKeys.platform.publicKeyId,
+    });
+    unionpay = new UnionPaySimulator({
+      merId: UNIONPAY_MER_ID,
+      merchantCert: certs.merchant.certPem,
+      signCert: certs.sign.certPem,
+      signKey: certs.sign.privateKey,
+    });
+    stripe = new StripeSimulator({ ...stripeSecrets });
+    await Promise.all([wechat.start(), unionpay.start(), stripe.start()]);
+    gateway = await startServiceForTest(service, {
+      CALLBACK_BASE_URL,
+      WECHATPAY_APP_ID: WECHAT_APP_ID,
+      WECHATPAY_MCH_ID: WECHAT_MCH_ID,
+      WECHATPAY_API_V3_KEY: WECHAT_API_V3_KEY,
+      // PEM with literal "\n", as an env file holds it.
+      WECHATPAY_PRIVATE_KEY: wechatKeys.merchant.privateKeyPem.replace(/\n/g, '\\n'),
+      WECHATPAY_CERT_SERIAL: wechatKeys.merchant.certSerial,
+      WECHATPAY_PUBLIC_KEY: wechatKeys.platform.publicKeyPem,
+      WECHATPAY_PUBLIC_KEY_ID: wechatKeys.platform.publicKeyId,
+      // Both verification modes at once, as during WeChat Pay's migration from certificates to the public key.
+      WECHATPAY_PLATFORM_CERTS: wechatKeys.platformCertificate!.certificatePem,
+      WECHATPAY_BASE_URL: wechat.baseUrl,
+      UNIONPAY_MER_ID,
+      UNIONPAY_SIGN_PRIVATE_KEY: certs.merchant.privateKeyPem,
+      UNIONPAY_SIGN_CERT_ID: certs.merchant.certId,
+      UNIONPAY_ROOT_CERT: certs.root.certPem,
+      UNIONPAY_MIDDLE_CERT: certs.middle.certPem,
+      UNIONPAY_GATEWAY_URL: unionpay.baseUrl,
+      STRIPE_SECRET_KEY: stripeSecrets.secretKey,
+      STRIPE_API_BASE_URL: stripe.baseUrl,
+      // The active query asks about attempts older than a second, every 200 ms.
+      PAYMENT_QUERY_AFTER_SECONDS: '1',
+      QUERY_SWEEP_INTERVAL_MS: '200',
+      PAYMENT_QUERY_BACKOFF_SECONDS: '1',
+    });
+    db = gateway.app.get(DataSource);
+    settings = gateway.app.get<KafkaSettings>(KAFKA_SETTINGS);
+    producer = createKafka({ ...settings, clientId: 'payment-gateway-providers-test' }).producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+  }, 120_000);
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await gateway?.stop();
+    await Promise.all([wechat?.stop(), unionpay?.stop(), stripe?.stop()]);
+  });
+
+  async function pay(orderNo: string, provider: string, method: string, amount = 12_800) {
+    return gateway.request({
+      method: 'POST',
+      url: '/internal/v1/payments',
+      payload: { orderNo, amount, currency: 'CNY', subject: 'Shop order 龙井', provider, method },
+    });
+  }
+
+  async function attemptOf(orderNo: string): Promise<AttemptRow> {
+    const rows: AttemptRow[] = await db.query(
+      'SELECT id, status, provider_reference FROM payment_attempts WHERE order_no = $1',
+      [orderNo],
+    );
+    expect(rows).toHaveLength(1);
+    return rows[0];
+  }
+
+  async function publishedPaymentOf(orderNo: string): Promise<{ event_id: string; payload: unknown } | undefined> {
+    const rows: { event_id: string; payload: unknown }[] = await db.query(
+      `SELECT event_id, envelope->'payload' AS payload FROM outbox_events
+       WHERE message_key = $1 AND envelope->>'type' = 'PaymentSucceeded'`,
+      [orderNo],
+    );
+    expect(rows.length).toBeLessThanOrEqual(1);
+    return rows[0];
+  }
+
+  async function cancel(orderNo: string): Promise<string> {
+    const envelope: EventEnvelope = {
+      eventId: randomUUID(),
+      type: 'OrderCancelled',
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      key: orderNo,
+      producer: 'test',
+      payload: { orderNo, customerId: 'customer-1', reason: 'expired', cancelledAt: new Date().toISOString() },
+    };
+    await producer.send({
+      topic: physicalName(settings, Topics.OrderCancelled),
+      acks: -1,
+      messages: [{ key: orderNo, value: JSON.stringify(envelope) }],
+    });
+    return envelope.eventId;
+  }
+
+  /** Waits until the payment-gateway applied an event (its inbox row is committed with the effect). */
+  async function applied(eventId: string): Promise<void> {
+    await eventually(
+      async () => {
+        const rows: unknown[] = await db.query('SELECT 1 FROM inbox_events WHERE event_id = $1', [eventId]);
+        return rows.length === 1 ? true : undefined;
+      },
+      { message: `event ${eventId} applied` },
+    );
+  }
+
+  it('refuses a method the provider does not have with 400 UNSUPPORTED_METHOD', async () => {
+    const response = await pay(newOrderNo(), 'stripe', 'page');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: 'UNSUPPORTED_METHOD',
+      details: { provider: 'stripe', method: 'page', supported: ['checkout'] },
+    });
+  });
+
+  describe('WeChat Pay', () => {
+    it('opens a Native payment: 201 with the code_url, the notify_url under CALLBACK_BASE_URL', async () => {
+      const orderNo = newOrderNo();
+      const response = await pay(orderNo, 'wechatpay', 'native', 1_234);
+      expect(response.statusCode).toBe(201);
+      const body = response.json<{ paymentId: string; provider: string; codeUrl: string }>();
+      expect(body).toMatchObject({ provider: 'wechatpay', method: 'native', status: 'PENDING' });
+      const trade = wechat.trade(orderNo);
+      expect(trade).toMatchObject({ total: 1_234, notifyUrl: `${CALLBACK_BASE_URL}/callbacks/wechatpay` });
+      expect(body.codeUrl).toBe(trade?.codeUrl);
+      expect(await attemptOf(orderNo)).toMatchObject({ id: body.paymentId, provider_reference: null });
+    });
+
+    it('finds a payment whose notification was lost by asking, under the callback’s event id', async () => {
+      const orderNo = newOrderNo();
+      expect((await pay(orderNo, 'wechatpay', 'native', 990)).statusCode).toBe(201);
+      const trade = wechat.markPaidWithoutNotify(orderNo);
+      const published = await eventually(() => publishedPaymentOf(orderNo), {
+        message: 'the active query published PaymentSucceeded',
+      });
+      expect(published.event_id).toBe(deterministicEventId('wechatpay', trade.transactionId!, 'PaymentSucceeded'));
+      expect(published.payload).toMatchObject({
+        orderNo,
+        provider: 'wechatpay',
+        providerTransactionId: trade.transactionId,
+        amount: 990,
+        currency: 'CNY',
+      });
+    });
+
+    it('closes the WeChat Pay trade of a cancelled order', async () => {
+      const orderNo = newOrderNo();
+      expect((await pay(orderNo, 'wechatpay', 'native')).statusCode).toBe(201);
+      await applied(await cancel(orderNo));
+      expect(wechat.trade(orderNo)?.tradeState).toBe('CLOSED');
+      expect((await attemptOf(orderNo)).status).toBe('CLOSED');
+    });
+  });
+
+  describe('UnionPay', () => {
+    it('answers a signed frontTransReq form whose backUrl is under CALLBACK_BASE_URL and keeps its txnTime', async () => {
+      const orderNo = newOrderNo();
+      const response = await pay(orderNo, 'unionpay', 'page', 4_321);
+      expect(response.statusCode).toBe(201);
+      const body = response.json<{ paymentId: string; form: { action: string; fields: Record<string, string> } }>();
+      expect(body).toMatchObject({ provider: 'unionpay', method: 'page', status: 'PENDING' });
+      expect(body.form.action).toBe(`${unionpay.baseUrl}/frontTransReq.do`);
+      expect(body.form.fields).toMatchObject({
+        merId: UNIONPAY_MER_ID,
+        orderId: orderNo,
+        txnAmt: '4321',
+        currencyCode: '156',
+        backUrl: `${CALLBACK_BASE_URL}/callbacks/unionpay`,
+      });
+      expect(body.form.fields.signature).toEqual(expect.any(String));
+      expect(await attemptOf(orderNo)).toMatchObject({
+        id: body.paymentId,
+        provider_reference: body.form.fields.txnTime,
+      });
+    });
+
+    it('finds a paid consume by queryTrans.do with the stored txnTime, under the callback’s event id', async () => {
+      const orderNo = newOrderNo();
+      const response = await pay(orderNo, 'unionpay', 'page', 777);
+      const { action, fields } = response.json<{ form: { action: string; fields: Record<string, string> } }>().form;
+      // The buyer's browser posts the form to UnionPay: then the simulator knows the consume.
+      const submitted = await fetch(action, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      });
+      expect(submitted.status).toBe(200);
+      const trade = unionpay.markPaidWithoutNotify(orderNo);
+      const published = await eventually(() => publishedPaymentOf(orderNo), {
+        message: 'the active query published PaymentSucceeded',
+      });
+      expect(published.event_id).toBe(deterministicEventId('unionpay', trade.queryId, 'PaymentSucceeded'));
+      expect(published.payload).toMatchObject({ orderNo, provider: 'unionpay', amount: 777, currency: 'CNY' });
+    });
+  });
+
+  describe('Stripe', () => {
+    it('opens a Checkout Session for the order and keeps its id', async () => {
+      const orderNo = newOrderNo();
+      const response = await pay(orderNo, 'stripe', 'checkout', 2_500);
+      expect(response.statusCode).toBe(201);
+      const body = response.json<{ paymentId: string; checkoutUrl: string }>();
+      expect(body).toMatchObject({ provider: 'stripe', method: 'checkout', status: 'PENDING' });
+      const session = stripe.session(orderNo);
+      expect(session).toMatchObject({
+        client_reference_id: orderNo,
+        metadata: expect.objectContaining({ orderNo }),
+        amount_total: 2_500,
+        currency: 'cny',
+      });
+      expect(body.checkoutUrl).toBe(session?.url);
+      expect(await attemptOf(orderNo)).toMatchObject({ id: body.paymentId, provider_reference: session?.id });
+    });
+
+    it('finds a paid session by its stored id, under the event id both webhooks would produce', async () => {
+      const orderNo = newOrderNo();
+      expect((await pay(orderNo, 'stripe', 'checkout', 1_999)).statusCode).toBe(201);
+      const session = stripe.markPaidWithoutNotify(orderNo);
+      const published = await eventually(() => publishedPaymentOf(orderNo), {
+        message: 'the active query published PaymentSucceeded',
+      });
+      expect(published.event_id).toBe(deterministicEventId('stripe', session.payment_intent!, 'PaymentSucceeded'));
+      expect(published.payload).toMatchObject({ orderNo, provider: 'stripe', amount: 1_999, currency: 'CNY' });
+    });
+
+    it('expires the Checkout Session of a cancelled order', async () => {
+      const orderNo = newOrderNo();
+      expect((await pay(orderNo, 'stripe', 'checkout')).statusCode).toBe(201);
+      await applied(await cancel(orderNo));
+      expect(stripe.session(orderNo)?.status).toBe('expired');
+      expect((await attemptOf(orderNo)).status).toBe('CLOSED');
+    });
+  });
+});
+
+describe('payment-gateway with no provider configured', () => {
+  let gateway: RunningService<PaymentGatewayConfig>;
+
+  beforeAll(async () => {
+    gateway = await startServiceForTest(service, { CALLBACK_BASE_URL });
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it.each([
+    ['wechatpay', 'native'],
+    ['unionpay', 'page'],
+    ['stripe', 'checkout'],
+  ])('answers %s with 422 PROVIDER_DISABLED and stores nothing', async (provider, method) => {
+    const orderNo = newOrderNo();
+    const response = await gateway.request({
+      method: 'POST',
+      url: '/internal/v1/payments',
+      payload: { orderNo, amount: 100, currency: 'CNY', subject: 'x', provider, method },
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.json()).toMatchObject({ code: 'PROVIDER_DISABLED', details: { provider } });
+    const rows: unknown[] = await gateway.app
+      .get(DataSource)
+      .query('SELECT 1 FROM payment_attempts WHERE order_no = $1', [orderNo]);
+    expect(rows).toEqual([]);
+  });
+});
