@@ -1,13 +1,21 @@
 // `npm start`: the whole system on this machine. Brings up Kafka if none answers, checks PostgreSQL, creates the
-// topics, starts the five services (each creates and migrates its own database), waits until every one is ready,
-// prints where they are, and keeps running. Ctrl-C (SIGINT) or SIGTERM stops everything it started.
+// topics, starts a simulator for every payment provider that is not configured and the five services (each
+// creates and migrates its own database), waits until every one is ready, prints where they are and how each
+// provider runs, and keeps running. Ctrl-C (SIGINT) or SIGTERM stops everything it started.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { devEnvironment, devTokens, loadDevSecrets } from './lib/dev-env.mjs';
+import {
+  devEnvironment,
+  devTokens,
+  loadDevSecrets,
+  loadDotEnv,
+  simulatedProviders,
+  simulatorPort,
+} from './lib/dev-env.mjs';
 import { ensureKafka, stopKafka } from './lib/kafka-local.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,16 +39,6 @@ const say = (line) => process.stdout.write(`${line}\n`);
 const children = new Map();
 let kafkaStartedByUs;
 let stopping = false;
-
-function loadDotEnv() {
-  // Optional .env: lines KEY=value; the real environment wins over the file.
-  const file = path.join(ROOT, '.env');
-  if (!fs.existsSync(file)) return;
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const match = /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (match && process.env[match[1]] === undefined) process.env[match[1]] = match[2].replace(/^(['"])(.*)\1$/, '$2');
-  }
-}
 
 async function checkPostgres() {
   const { Client } = require('pg');
@@ -96,11 +94,20 @@ async function checkPortsFree() {
     const port = Number(process.env[`${service.prefix}_PORT`] ?? service.port);
     if (!(await portFree(port))) taken.push(`${service.name} (${port})`);
   }
-  const simulatorPort = Number(process.env.ALIPAY_SIM_PORT ?? 3100);
-  if (!process.env.ALIPAY_GATEWAY_URL && !(await portFree(simulatorPort)))
-    taken.push(`alipay-simulator (${simulatorPort})`);
+  // The simulators this run will start: one per provider whose variables are not set.
+  for (const provider of simulatedProviders(process.env)) {
+    const port = simulatorPort(process.env, provider);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      say(`${provider.portVariable} must be a port number (1-65535).`);
+      process.exit(1);
+    }
+    if (!(await portFree(port))) taken.push(`${provider.name}-simulator (${port})`);
+  }
   if (taken.length > 0) {
-    say(`Ports already in use: ${taken.join(', ')}. Is the system already running? Stop it, or set <SERVICE>_PORT.`);
+    say(
+      `Ports already in use: ${taken.join(', ')}. Is the system already running? ` +
+        'Stop it, or set <SERVICE>_PORT / <PROVIDER>_SIM_PORT.',
+    );
     process.exit(1);
   }
 }
@@ -212,7 +219,7 @@ async function shutdown(code) {
 }
 
 async function main() {
-  loadDotEnv();
+  loadDotEnv(ROOT);
   fs.mkdirSync(LOG_DIR, { recursive: true });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void shutdown(0));
 
@@ -243,7 +250,7 @@ async function main() {
     devServiceEnv[variable] = process.env[variable] ?? `http://127.0.0.1:${process.env[`${prefix}_PORT`] ?? port}`;
   }
   for (const simulator of dev.simulators) {
-    say(`  starting ${simulator.name} (its provider's variables are not set)`);
+    say(`  starting ${simulator.name} on port ${simulator.port} (no ${simulator.provider} variables are set)`);
     const env = { ...process.env, ...simulator.env };
     spawnProcess({ name: simulator.name }, simulator.entry, env, simulator.url, simulator.readyPath);
   }
@@ -255,6 +262,11 @@ async function main() {
   for (const entry of children.values()) {
     say(`  ${entry.service.name.padEnd(20)} ${entry.url.padEnd(24)} ready`);
   }
+  say('\nPayment providers:');
+  for (const provider of dev.providers) {
+    const how = provider.mode === 'simulator' ? '' : `${provider.enabled ? 'configured' : 'disabled'}: `;
+    say(`  ${provider.name.padEnd(20)} ${how}${provider.detail}`);
+  }
   const tokens = devTokens(ROOT, devServiceEnv.JWT_SECRET);
   say('\nLocal bearer tokens (30 days, signed with JWT_SECRET; generated ones live in .cache/dev/secrets.json):');
   say(`  customer: ${tokens.customer}`);
@@ -263,7 +275,10 @@ async function main() {
   say('  curl http://127.0.0.1:3000/api/v1/products');
   say('  curl -X POST -H "Authorization: Bearer <customer>" -H "content-type: application/json" \\');
   say('       -d \'{"items":[{"sku":"<sku>","quantity":1}]}\' http://127.0.0.1:3000/api/v1/orders');
-  if (dev.simulators.length > 0) say('  npm run simulate -- alipay pay <orderNo>   (after starting a payment for it)');
+  if (dev.simulators.length > 0) {
+    const simulated = dev.simulators.map((simulator) => simulator.provider).join(', ');
+    say(`  npm run simulate -- <provider> pay <orderNo>   (${simulated}; after starting a payment with it)`);
+  }
   say(`\nLogs: ${path.relative(ROOT, LOG_DIR)}/<service>.log   Stop: Ctrl-C`);
 }
 

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { PROVIDER_ENV, SIGNING_ONLY, isProviderSecret, isProviderVariable } from './provider-variables';
 
 const root = path.resolve(__dirname, '../..');
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
@@ -152,6 +153,38 @@ describe('docker-compose.yml', () => {
     for (const upstream of ['order-service', 'payment-gateway', 'ledger-service']) {
       expect({ upstream, condition: deps[upstream] }).toEqual({ upstream, condition: 'service_healthy' });
     }
+  });
+
+  describe('payment providers', () => {
+    it.each(Object.entries(PROVIDER_ENV))(
+      '%s gets every provider variable it reads, from the environment or .env',
+      (name, keys) => {
+        const env = envOf(compose.services[name]);
+        for (const key of keys) {
+          // Optional (a provider is enabled by its id), so ${VAR:-default}; a secret never has a default.
+          const pattern = isProviderSecret(key) ? `^\\$\\{${key}:-\\}$` : `^\\$\\{${key}:-[^}]*\\}$`;
+          expect({ key, value: env[key] }).toEqual({ key, value: expect.stringMatching(new RegExp(pattern)) });
+        }
+      },
+    );
+
+    it('keeps signing keys and the Stripe API key out of notification-ingest, the webhook secret out of the gateway', () => {
+      const ingest = envOf(compose.services['notification-ingest']);
+      expect(SIGNING_ONLY.filter((key) => key in ingest)).toEqual([]);
+      expect('STRIPE_WEBHOOK_SECRET' in envOf(compose.services['payment-gateway'])).toBe(false);
+    });
+
+    it('gives no provider variable to the services that do not talk to providers', () => {
+      for (const name of ['api-gateway', 'order-service', 'ledger-service']) {
+        expect({
+          name,
+          keys: Object.keys(envOf(compose.services[name])).filter(isProviderVariable),
+        }).toEqual({
+          name,
+          keys: [],
+        });
+      }
+    });
   });
 
   describe('kafka', () => {

@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
+import { PROVIDER_ENV, SIGNING_ONLY, isProviderCredential } from './provider-variables';
 
 const root = path.resolve(__dirname, '../..');
 const k8sDir = path.join(root, 'k8s');
@@ -229,6 +230,57 @@ describe.each(Object.entries(SERVICES))('%s', (name, port) => {
     expect(service.spec.ports).toHaveLength(1);
     expect(service.spec.ports[0].port).toBe(port);
     expect(resolvePort(service.spec.ports[0].targetPort)).toBe(port);
+  });
+});
+
+describe('payment provider configuration', () => {
+  /** Where each variable a service's container can read comes from: its env, the ConfigMap, or a Secret. */
+  function sources(name: string): Map<string, string> {
+    const deployment = find('Deployment', name) as Obj;
+    const container: Obj = deployment.spec.template.spec.containers[0];
+    const found = new Map<string, string>();
+    for (const e of container.env ?? []) found.set(e.name, 'env');
+    for (const ref of container.envFrom ?? []) {
+      const [kind, refName] = ref.configMapRef ? ['ConfigMap', ref.configMapRef.name] : ['Secret', ref.secretRef.name];
+      const obj = find(kind, refName) ?? {};
+      for (const key of Object.keys(obj.data ?? obj.stringData ?? {})) found.set(key, `${kind}/${refName}`);
+    }
+    return found;
+  }
+
+  it.each(Object.entries(PROVIDER_ENV))('%s can read every provider variable it needs', (name, keys) => {
+    const available = sources(name);
+    expect(keys.filter((key) => !available.has(key))).toEqual([]);
+  });
+
+  it('keeps keys and ids in Secrets, never in the ConfigMap', () => {
+    const config = find('ConfigMap', 'shop-payments-config')?.data ?? {};
+    expect(Object.keys(config).filter(isProviderCredential)).toEqual([]);
+    for (const name of Object.keys(PROVIDER_ENV)) {
+      const available = sources(name);
+      for (const key of [...available.keys()].filter(isProviderCredential)) {
+        expect({ key, from: available.get(key) }).toEqual({ key, from: expect.stringMatching(/^Secret\//) });
+      }
+    }
+  });
+
+  it('keeps signing keys and the Stripe API key out of notification-ingest, the webhook secret out of the gateway', () => {
+    const ingest = sources('notification-ingest');
+    expect(SIGNING_ONLY.filter((key) => ingest.has(key))).toEqual([]);
+    expect(sources('payment-gateway').has('STRIPE_WEBHOOK_SECRET')).toBe(false);
+  });
+
+  it('requires the provider Secrets (a missing one must not silently disable payments)', () => {
+    for (const name of Object.keys(PROVIDER_ENV)) {
+      const refs = (find('Deployment', name) as Obj).spec.template.spec.containers[0].envFrom ?? [];
+      for (const ref of refs.filter((r: Obj) => r.secretRef)) {
+        expect({ name, secret: ref.secretRef.name, optional: ref.secretRef.optional ?? false }).toEqual({
+          name,
+          secret: ref.secretRef.name,
+          optional: false,
+        });
+      }
+    }
   });
 });
 

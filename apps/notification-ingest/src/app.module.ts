@@ -2,16 +2,21 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@shop/messaging';
 import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
-import { AlipayCallbackController } from './alipay/alipay-callback.controller';
-import { AlipayCallbackService } from './alipay/alipay-callback.service';
 import { alipayVerifierProvider } from './alipay/alipay-verifier.provider';
+import { callbackChannelsProvider } from './callbacks/callback-channels.provider';
 import { CallbackMetrics } from './callbacks/callback-metrics';
+import { CallbackService } from './callbacks/callback.service';
+import { CallbacksController } from './callbacks/callbacks.controller';
 import { NotificationIngestConfig } from './notification-ingest.config';
 import { NotificationRecorder } from './notifications/notification-recorder';
 import { OrphanSweep } from './notifications/orphan-sweep';
+import { ReplayKeys } from './notifications/replay-keys';
 import { KnownOrdersService } from './orders/known-orders.service';
 import { OrderEventsHandler } from './orders/order-events.handler';
 import { schema } from './schema';
+import { stripeVerifierProvider } from './stripe/stripe-verifier.provider';
+import { unionpayVerifierProvider } from './unionpay/unionpay-verifier.provider';
+import { wechatpayVerifierProvider } from './wechatpay/wechatpay-verifier.provider';
 
 /** Root module of the notification-ingest: the providers' callback endpoints. */
 @Module({})
@@ -24,14 +29,19 @@ export class AppModule {
         PersistenceModule.forRoot('notification-ingest', schema),
         MessagingModule.forRoot(),
       ],
-      controllers: [AlipayCallbackController, OrderEventsHandler],
+      controllers: [CallbacksController, OrderEventsHandler],
       providers: [
         CallbackMetrics,
         KnownOrdersService,
         NotificationRecorder,
+        ReplayKeys,
         OrphanSweep,
         alipayVerifierProvider,
-        AlipayCallbackService,
+        wechatpayVerifierProvider,
+        unionpayVerifierProvider,
+        stripeVerifierProvider,
+        callbackChannelsProvider,
+        CallbackService,
       ],
     };
   }

@@ -2,4 +2,10 @@ import { describeServiceBasics } from '@shop/testing';
 import { schema } from './schema';
 import { service } from './service';
 
-describeServiceBasics(service, schema, ['inbox_events', 'known_orders', 'outbox_events', 'provider_notifications']);
+describeServiceBasics(service, schema, [
+  'callback_replay_keys',
+  'inbox_events',
+  'known_orders',
+  'outbox_events',
+  'provider_notifications',
+]);

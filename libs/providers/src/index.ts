@@ -37,7 +37,7 @@ export {
   verifyAlipayRequest,
 } from './alipay/alipay-signer';
 export { formatChinaTime, parseChinaTime } from './alipay/china-time';
-export type { UnionPayConfig } from './unionpay/unionpay.config';
+export type { UnionPayConfig, UnionPayVerifyOnlyConfig } from './unionpay/unionpay.config';
 export type { UnionPayRejectReason } from './unionpay/unionpay.adapter';
 export { UnionPayAdapter } from './unionpay/unionpay.adapter';
 export type { UnionPayCertRejectReason, UnionPayCertVerdict } from './unionpay/unionpay-certs';

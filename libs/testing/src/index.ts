@@ -9,3 +9,5 @@ export { SERVICE_NAMES, startSystem } from './system';
 export type { RunningSystem, ServiceName } from './system';
 export { callJson } from './http-client';
 export type { JsonAnswer } from './http-client';
+export { FIXTURE_IDS, startProviderFixtures } from './provider-fixtures';
+export type { ProviderFixtures } from './provider-fixtures';

@@ -534,6 +534,7 @@ describe('POST /callbacks/alipay', () => {
         'rejected_too_large',
         'rejected_source',
         'rejected_probe',
+        'rejected_replay',
         'rate_limited',
       ].sort(),
     );

@@ -1,30 +1,30 @@
-import { type FactoryProvider, Logger } from '@nestjs/common';
+import type { FactoryProvider } from '@nestjs/common';
 import { AlipayAdapter } from '@shop/providers';
+import { type CallbackChannel, disabledChannel, enabledChannel, formClaims } from '../callbacks/callback-channel';
 import { CallbackMetrics } from '../callbacks/callback-metrics';
 import { NotificationIngestConfig } from '../notification-ingest.config';
 
-/** Injection token of the verify-only AlipayAdapter, or null when Alipay callbacks are disabled. */
-export const ALIPAY_VERIFIER = Symbol('ALIPAY_VERIFIER');
+/** Injection token of Alipay's callback channel, or null when Alipay callbacks are disabled. */
+export const ALIPAY_CHANNEL = Symbol('ALIPAY_CHANNEL');
 
 /**
  * Builds the verify-only Alipay adapter from the validated config: Alipay's public key, our app_id and seller_id.
  * No application private key: this internet-facing service only verifies, so it never holds the signing key.
  */
-export const alipayVerifierProvider: FactoryProvider<AlipayAdapter | null> = {
-  provide: ALIPAY_VERIFIER,
+export const alipayVerifierProvider: FactoryProvider<CallbackChannel | null> = {
+  provide: ALIPAY_CHANNEL,
   inject: [NotificationIngestConfig, CallbackMetrics],
-  useFactory: (config: NotificationIngestConfig, metrics: CallbackMetrics): AlipayAdapter | null => {
-    if (config.ALIPAY_APP_ID === '') {
-      new Logger('AlipayCallbacks').log(
-        'Alipay callbacks disabled: ALIPAY_APP_ID is not set; POST /callbacks/alipay answers 404 PROVIDER_DISABLED',
-      );
-      return null;
-    }
+  useFactory: (config: NotificationIngestConfig, metrics: CallbackMetrics): CallbackChannel | null => {
+    if (config.ALIPAY_APP_ID === '') return disabledChannel('alipay', 'ALIPAY_APP_ID');
     metrics.enable('alipay');
-    return new AlipayAdapter({
-      appId: config.ALIPAY_APP_ID,
-      sellerId: config.ALIPAY_SELLER_ID,
-      alipayPublicKey: config.ALIPAY_PUBLIC_KEY,
+    return enabledChannel({
+      provider: 'alipay',
+      verifier: new AlipayAdapter({
+        appId: config.ALIPAY_APP_ID,
+        sellerId: config.ALIPAY_SELLER_ID,
+        alipayPublicKey: config.ALIPAY_PUBLIC_KEY,
+      }),
+      claims: (rawBody) => formClaims(rawBody, { orderNo: 'out_trade_no', notificationKey: 'notify_id' }),
     });
   },
 };

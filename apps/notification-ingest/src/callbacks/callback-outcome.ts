@@ -3,7 +3,8 @@ import type { NotificationRejectReason } from '@shop/providers';
 /**
  * How one provider callback ended; the `outcome` label of payment_callbacks_total and of the callback log line.
  * accepted, duplicate, orphan, amount_mismatch and ignored were answered with the provider's ack; the others were
- * refused (the provider retries) and stored nothing.
+ * refused (the provider retries) and stored nothing. rejected_replay: a second delivery of the very same signed
+ * request (same WeChat Pay timestamp and nonce, same Stripe t and body) within the replay window.
  */
 export type CallbackOutcome =
   | 'accepted'
@@ -18,6 +19,7 @@ export type CallbackOutcome =
   | 'rejected_too_large'
   | 'rejected_source'
   | 'rejected_probe'
+  | 'rejected_replay'
   | 'rate_limited'
   | 'error';
 
@@ -33,6 +35,7 @@ export const CALLBACK_OUTCOMES: readonly CallbackOutcome[] = [
   'rejected_malformed',
   'rejected_source',
   'rejected_probe',
+  'rejected_replay',
   'rate_limited',
   'rejected_content_type',
   'rejected_too_large',

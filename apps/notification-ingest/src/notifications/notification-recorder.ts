@@ -6,6 +6,7 @@ import type { CallbackOutcome } from '../callbacks/callback-outcome';
 import { type KnownOrder, KnownOrdersService } from '../orders/known-orders.service';
 import type { NotificationClassification } from './notification-classification';
 import { paymentEventId, writePaymentSucceeded } from './payment-event';
+import { ReplayKeys } from './replay-keys';
 
 /** Where and when a notification arrived, beside what it says. */
 export interface NotificationReceipt {
@@ -17,8 +18,11 @@ export interface NotificationReceipt {
 
 /** What recording a verified notification did. */
 export interface RecordedNotification {
-  readonly outcome: Extract<CallbackOutcome, 'accepted' | 'duplicate' | 'orphan' | 'amount_mismatch' | 'ignored'>;
-  /** Undefined for a duplicate: nothing was stored this time. */
+  readonly outcome: Extract<
+    CallbackOutcome,
+    'accepted' | 'duplicate' | 'orphan' | 'amount_mismatch' | 'ignored' | 'rejected_replay'
+  >;
+  /** Undefined for a duplicate or a replay: nothing was stored this time. */
   readonly classification: NotificationClassification | undefined;
   /** The PaymentSucceeded event id, for payments (also when an earlier notification already wrote the event). */
   readonly eventId: string | undefined;
@@ -29,6 +33,11 @@ export interface RecordedNotification {
  * notification: the row and its event exist together or not at all, so the provider may be acknowledged as soon
  * as that transaction has committed, and a crash before the commit only means the provider retries.
  * Provider-neutral: every provider's callback ends here after its adapter verified it.
+ *
+ * Replays: a notification whose signature carries a timestamp and nonce (WeChat Pay, Stripe) has a replay key,
+ * claimed in the same transaction: a second delivery of the very same signed request within the window stores
+ * nothing and writes no event (rejected_replay). A provider's own retry is signed afresh, so it claims a new key
+ * and is then a duplicate of the notification key like any other.
  */
 @Injectable()
 export class NotificationRecorder {
@@ -36,10 +45,17 @@ export class NotificationRecorder {
     private readonly dataSource: DataSource,
     private readonly knownOrders: KnownOrdersService,
     private readonly messaging: MessagingService,
+    private readonly replayKeys: ReplayKeys,
   ) {}
 
   async record(notification: VerifiedNotification, receipt: NotificationReceipt): Promise<RecordedNotification> {
     const recorded = await this.dataSource.transaction(async (manager): Promise<RecordedNotification> => {
+      if (
+        notification.replayKey !== undefined &&
+        !(await this.replayKeys.claim(manager, notification.provider, notification.replayKey))
+      ) {
+        return { outcome: 'rejected_replay', classification: undefined, eventId: undefined };
+      }
       const order = await this.knownOrders.find(manager, notification.orderNo);
       const classification = classify(notification, order);
       const isPayment = classification === 'payment' || classification === 'amount_mismatch';
@@ -81,11 +97,13 @@ export class NotificationRecorder {
         providerTransactionId: notification.providerTransactionId,
         amount: notification.amount.amount,
         currency: notification.amount.currency,
-        // Alipay always sends gmt_payment with a paid status; the arrival time is the honest fallback.
+        // Paid notifications carry their payment time (Alipay gmt_payment, WeChat Pay success_time, UnionPay
+        // traceTime, Stripe event created); the arrival time is the honest fallback.
         paidAt: notification.paidAt ?? receipt.receivedAt,
       });
-      // Not written: an earlier notification of the same payment (another notify_id: TRADE_FINISHED after
-      // TRADE_SUCCESS, or the TRADE_SUCCESS of a partial refund) already confirmed it. The row is kept; the
+      // Not written: an earlier notification of the same payment already confirmed it (Alipay: TRADE_FINISHED
+      // after TRADE_SUCCESS, or the TRADE_SUCCESS of a partial refund, under another notify_id; Stripe:
+      // payment_intent.succeeded and checkout.session.completed of one PaymentIntent). The row is kept; the
       // deterministic event id keeps the payment to one event.
       if (!written) return { outcome: 'duplicate', classification, eventId };
       return { outcome: classification === 'payment' ? 'accepted' : 'amount_mismatch', classification, eventId };
@@ -96,6 +114,8 @@ export class NotificationRecorder {
 }
 
 function classify(notification: VerifiedNotification, order: KnownOrder | undefined): NotificationClassification {
+  // About no order at all (a Stripe event another integration on the account caused): kept, never an orphan.
+  if (notification.orderNo === '' && notification.kind !== 'payment-succeeded') return 'non_payment';
   if (order === undefined) {
     // An order we never heard of is stored as an orphan, acknowledged, and produces no event. Why acknowledge
     // instead of refusing so the provider retries: the provider must be answered quickly and independently of

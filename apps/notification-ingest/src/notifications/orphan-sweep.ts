@@ -4,6 +4,7 @@ import { PaymentAnomalyDetectedV1, Topics, parsePayload, paymentAnomalyEventId }
 import { MessagingService, addToOutbox } from '@shop/messaging';
 import { NotificationIngestConfig } from '../notification-ingest.config';
 import { INGEST_PRODUCER } from './payment-event';
+import { ReplayKeys } from './replay-keys';
 
 /** Orphans reported per transaction: bounds the time the sweep holds row locks. */
 const SWEEP_BATCH = 100;
@@ -38,17 +39,21 @@ interface UnreportedOrphan {
  * Known edge: an orphan adopted only AFTER it was reported (its OrderCreated arrived later than the grace) then
  * gets its PaymentSucceeded as well; adoptOrphans logs it, and anomaly_reported_at stays on the row. Whoever
  * refunds an ORPHAN_PAYMENT (a later issue) must check that the payment did not settle an order since.
+ *
+ * The same timer purges replay keys older than the replay window (ReplayKeys): the housekeeping of the callback
+ * tables runs in one place, on every replica (a DELETE by age is idempotent).
  */
 @Injectable()
 export class OrphanSweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OrphanSweep.name);
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private running: Promise<void> | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly messaging: MessagingService,
     private readonly config: NotificationIngestConfig,
+    private readonly replayKeys: ReplayKeys,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -78,15 +83,28 @@ export class OrphanSweep implements OnApplicationBootstrap, BeforeApplicationShu
   private async tick(): Promise<void> {
     // One sweep at a time per replica: a slow sweep is not overlapped by the next tick.
     if (this.running) return;
-    this.running = this.sweep();
+    this.running = this.housekeeping();
     try {
-      const reported = await this.running;
-      if (reported > 0) this.logger.warn({ reported, msg: 'orphan payments reported as anomalies' });
-    } catch (error) {
-      // The next tick retries: nothing was marked unless its outbox row committed with it.
-      this.logger.error({ err: error, msg: 'orphan sweep failed' });
+      await this.running;
     } finally {
       this.running = undefined;
+    }
+  }
+
+  /** One tick's work; failures are logged, and the next tick retries. */
+  private async housekeeping(): Promise<void> {
+    try {
+      const reported = await this.sweep();
+      if (reported > 0) this.logger.warn({ reported, msg: 'orphan payments reported as anomalies' });
+    } catch (error) {
+      // Nothing was marked unless its outbox row committed with it.
+      this.logger.error({ err: error, msg: 'orphan sweep failed' });
+    }
+    try {
+      const purged = await this.replayKeys.purgeExpired();
+      if (purged > 0) this.logger.debug({ purged, msg: 'expired callback replay keys purged' });
+    } catch (error) {
+      this.logger.error({ err: error, msg: 'replay key purge failed' });
     }
   }
 

@@ -14,7 +14,10 @@ export class ProviderNotificationEntity {
   @Column({ type: 'varchar', length: 20 })
   provider!: string;
 
-  /** The provider's id of this notification, the same across its retries (Alipay notify_id). */
+  /**
+   * The provider's id of this notification, the same across its retries: Alipay notify_id, WeChat Pay notification
+   * id, UnionPay queryId, Stripe event id.
+   */
   @Column({ name: 'notification_key', type: 'varchar', length: 128 })
   notificationKey!: string;
 
@@ -25,14 +28,18 @@ export class ProviderNotificationEntity {
   @Column({ type: 'jsonb' })
   fields!: Record<string, string>;
 
-  /** Our order number as the provider sent it (Alipay out_trade_no, up to 64 characters). */
-  @Column({ name: 'order_no', type: 'varchar', length: 64 })
+  /**
+   * Our order number as the provider sent it (Alipay out_trade_no, WeChat Pay out_trade_no, UnionPay orderId,
+   * Stripe client_reference_id up to 200 characters); empty for a Stripe event about no order of ours.
+   */
+  @Column({ name: 'order_no', type: 'varchar', length: 200 })
   orderNo!: string;
 
   @Column({ name: 'provider_transaction_id', type: 'varchar', length: 128 })
   providerTransactionId!: string;
 
-  @Column({ name: 'trade_status', type: 'varchar', length: 32 })
+  /** The provider's status word: Alipay trade_status, WeChat Pay trade_state, UnionPay respCode, Stripe event type. */
+  @Column({ name: 'trade_status', type: 'varchar', length: 100 })
   tradeStatus!: string;
 
   /** What the status means, provider-neutral: payment-succeeded, payment-closed or other. */

@@ -265,6 +265,24 @@ describe('AlipaySimulator notifications', () => {
     expect(closed.kind).toBe('payment-closed');
   });
 
+  it('newTransaction is another payment of the order, even of a closed trade: new trade_no and notify_id', async () => {
+    const orderNo = nextOrderNo();
+    await precreate(orderNo);
+    await adapter.closePayment(orderNo);
+    await expect(simulator.pay(orderNo)).rejects.toMatchObject({ code: 'SIMULATOR_TRADE_CLOSED' });
+    const recorded = simulator.trade(orderNo)!;
+    const first = await simulator.pay(orderNo, { newTransaction: true });
+    const second = await simulator.pay(orderNo, { newTransaction: true });
+    expect([first.body, second.body]).toEqual(['success', 'success']);
+    const [late, later] = received.map((r) => r.notification!);
+    expect(late).toMatchObject({ kind: 'payment-succeeded', orderNo, tradeStatus: 'TRADE_SUCCESS' });
+    expect(late.amount.equals(Money.of(1230, 'CNY'))).toBe(true);
+    expect(new Set([recorded.tradeNo, late.providerTransactionId, later.providerTransactionId]).size).toBe(3);
+    expect(late.notificationKey).not.toBe(later.notificationKey);
+    // The recorded trade is untouched: still closed, its own trade_no, never notified.
+    expect(simulator.trade(orderNo)).toEqual(recorded);
+  });
+
   it('serves the control API for out-of-process use', async () => {
     const orderNo = nextOrderNo();
     await precreate(orderNo, 500);

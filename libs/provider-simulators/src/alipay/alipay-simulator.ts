@@ -58,6 +58,12 @@ export interface AlipayPayOptions {
   /** Announce another out_trade_no (an order the service does not know). */
   readonly outTradeNo?: string;
   readonly tradeStatus?: AlipayTradeStatus;
+  /**
+   * Another payment of the same order: a new trade_no and notify_id, validly signed. The buyer paid twice, or
+   * the money arrived after the merchant closed the trade (allowed on a closed trade); the recorded trade stays
+   * as it is.
+   */
+  readonly newTransaction?: boolean;
 }
 
 /** Our service's answer to one notification delivery. */
@@ -123,6 +129,11 @@ function digits(count: number): string {
   let text = '';
   while (text.length < count) text += String(randomInt(0, 1_000_000_000)).padStart(9, '0');
   return text.slice(0, count);
+}
+
+/** A trade_no in Alipay's shape: the date, 2200, 16 digits. */
+function tradeNumber(instant: Date): string {
+  return `${chinaTime(instant).slice(0, 10).replace(/-/g, '')}2200${digits(16)}`;
 }
 
 /** Alipay writes JSON with "/" escaped as "\/"; re-serialising such an answer changes the signed text. */
@@ -219,12 +230,17 @@ export class AlipaySimulator {
    */
   async pay(outTradeNo: string, options: AlipayPayOptions = {}): Promise<AlipayPayResult> {
     const status = options.tradeStatus ?? 'TRADE_SUCCESS';
-    // A TRADE_CLOSED notification of a closed trade is still allowed; paying one is not.
-    const trade = status === 'TRADE_CLOSED' ? this.existing(outTradeNo) : this.payable(outTradeNo);
+    const now = this.now();
+    const another = options.newTransaction === true;
+    // A TRADE_CLOSED notification of a closed trade is still allowed, and so is another payment; paying it is not.
+    const recorded = status === 'TRADE_CLOSED' || another ? this.existing(outTradeNo) : this.payable(outTradeNo);
+    // Another payment is a trade of its own: the changes below must not touch the recorded one.
+    const trade: AlipaySimulatedTrade = another
+      ? { ...recorded, tradeNo: tradeNumber(now), status, gmtPayment: undefined, notifyId: undefined }
+      : recorded;
     if (trade.notifyUrl === undefined) {
       throw new SimulatorError('SIMULATOR_DELIVERY_FAILED', `Trade ${outTradeNo} has no notify_url`);
     }
-    const now = this.now();
     trade.status = status;
     if ((status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED') && trade.gmtPayment === undefined) {
       trade.gmtPayment = chinaTime(now);
@@ -537,7 +553,7 @@ export class AlipaySimulator {
     const now = this.now();
     const trade: AlipaySimulatedTrade = {
       outTradeNo,
-      tradeNo: `${chinaTime(now).slice(0, 10).replace(/-/g, '')}2200${digits(16)}`,
+      tradeNo: tradeNumber(now),
       method,
       totalAmount,
       subject,

@@ -415,6 +415,26 @@ describe('StripeSimulator webhooks into StripeAdapter.verifyNotification', () =>
     expect(received[1].notification?.amount.equals(Money.of(1, 'USD'))).toBe(true);
   });
 
+  it('newTransaction is another payment of the order, even of an expired session: a new PaymentIntent', async () => {
+    const orderNo = nextOrderNo();
+    const sessionId = await sessionIdOf(orderNo);
+    await adapter.closePayment(orderNo, { sessionId });
+    await expect(simulator.pay(orderNo)).rejects.toMatchObject({ code: 'SIMULATOR_TRADE_CLOSED' });
+    const result = await simulator.pay(orderNo, { newTransaction: true });
+    expect(result.deliveries.map((d) => d.status)).toEqual([200, 200]);
+    const [fromSession, fromIntent] = received.map((r) => r.notification!);
+    expect(fromSession).toMatchObject({ kind: 'payment-succeeded', orderNo });
+    expect(fromSession.providerTransactionId).toMatch(/^pi_/);
+    expect(fromIntent.providerTransactionId).toBe(fromSession.providerTransactionId);
+    expect(fromSession.amount.equals(Money.of(1999, 'USD'))).toBe(true);
+    expect(simulator.paymentIntent(fromSession.providerTransactionId)).toMatchObject({ status: 'succeeded' });
+    // The session as recorded stays expired and unpaid; a second late payment is yet another intent.
+    expect(result.session).toMatchObject({ id: sessionId, status: 'expired', payment_intent: null });
+    const again = await simulator.pay(orderNo, { newTransaction: true, events: ['payment_intent.succeeded'] });
+    expect(again.events[0].id).not.toBe(result.events[1].id);
+    expect(received[2].notification!.providerTransactionId).not.toBe(fromSession.providerTransactionId);
+  });
+
   it('sends arbitrary events, which the adapter acknowledges as other', async () => {
     const result = await simulator.sendEvent('charge.refunded', {
       id: 'ch_3Refund',

@@ -94,6 +94,12 @@ export interface StripePayOptions extends StripeDeliveryOptions {
   readonly amount?: number;
   /** Sends payment_intent.succeeded before checkout.session.completed. */
   readonly outOfOrder?: boolean;
+  /**
+   * Another payment of the same order: a new PaymentIntent and fresh event ids, validly signed. The buyer paid
+   * twice, or the money arrived after the session expired (allowed on an expired session); the session as
+   * recorded stays as it is.
+   */
+  readonly newTransaction?: boolean;
 }
 
 /** One event as sent: its id and type, and the exact body that was signed. */
@@ -307,9 +313,9 @@ export class StripeSimulator {
    * delivered to the webhook URL as often, as concurrently and as (mis)signed as asked.
    */
   async pay(idOrOrderNo: string, options: StripePayOptions = {}): Promise<StripePayResult> {
-    const record = this.payable(idOrOrderNo);
+    const another = options.newTransaction === true;
+    const record = another ? this.existing(idOrOrderNo) : this.payable(idOrOrderNo);
     const url = this.deliveryUrl(options);
-    this.markPaid(record);
     const types = options.events ?? PAID_EVENT_TYPES;
     for (const type of types) {
       if (!PAID_EVENT_TYPES.includes(type)) {
@@ -317,7 +323,24 @@ export class StripeSimulator {
       }
     }
     const ordered = options.outOfOrder === true ? [...types].reverse() : [...types];
-    const events = ordered.map((type) => this.paidEvent(record, type, options.amount));
+    let events: StripeSentEvent[];
+    if (another) {
+      // A payment of its own: a new PaymentIntent the session does not point to, and never-seen events.
+      const intent = this.newIntent(record);
+      const session: StripeCheckoutSessionObject = {
+        ...this.snapshot(record),
+        status: 'complete',
+        payment_status: 'paid',
+        payment_intent: intent.id,
+        url: null,
+      };
+      events = ordered.map((type) =>
+        this.paidEventOf(structuredClone(session), structuredClone(intent), type, options.amount),
+      );
+    } else {
+      this.markPaid(record);
+      events = ordered.map((type) => this.paidEvent(record, type, options.amount));
+    }
     const result = await this.deliver(url, events, options);
     return { ...result, session: this.snapshot(record) };
   }
@@ -399,7 +422,7 @@ export class StripeSimulator {
     return url;
   }
 
-  private payable(idOrOrderNo: string): SessionRecord {
+  private existing(idOrOrderNo: string): SessionRecord {
     const record = this.lookup(idOrOrderNo);
     if (record === undefined) {
       throw new SimulatorError(
@@ -407,6 +430,11 @@ export class StripeSimulator {
         `No Checkout Session with id or client_reference_id ${JSON.stringify(idOrOrderNo)}`,
       );
     }
+    return record;
+  }
+
+  private payable(idOrOrderNo: string): SessionRecord {
+    const record = this.existing(idOrOrderNo);
     this.applyExpiry(record);
     if (record.json.status === 'expired') {
       throw new SimulatorError('SIMULATOR_TRADE_CLOSED', `Checkout Session ${record.json.id} is expired`);
@@ -414,10 +442,9 @@ export class StripeSimulator {
     return record;
   }
 
-  private markPaid(record: SessionRecord): void {
+  /** A succeeded PaymentIntent for the session's amount, stored so the API serves it. */
+  private newIntent(record: SessionRecord): StripePaymentIntentObject {
     const session = record.json;
-    if (session.payment_status === 'paid') return;
-    const created = Math.floor(this.now().getTime() / 1000);
     const intent: StripePaymentIntentObject = {
       id: `pi_3${randomAlphanumeric(23)}`,
       object: 'payment_intent',
@@ -425,7 +452,7 @@ export class StripeSimulator {
       amount_capturable: 0,
       amount_received: session.amount_total,
       capture_method: 'automatic_async',
-      created,
+      created: Math.floor(this.now().getTime() / 1000),
       currency: session.currency,
       description: record.description,
       latest_charge: `ch_3${randomAlphanumeric(23)}`,
@@ -435,6 +462,13 @@ export class StripeSimulator {
       status: 'succeeded',
     };
     this.intentMap.set(intent.id, intent);
+    return intent;
+  }
+
+  private markPaid(record: SessionRecord): void {
+    const session = record.json;
+    if (session.payment_status === 'paid') return;
+    const intent = this.newIntent(record);
     session.status = 'complete';
     session.payment_status = 'paid';
     session.payment_intent = intent.id;
@@ -448,15 +482,25 @@ export class StripeSimulator {
     }
     const session = this.snapshot(record);
     const intent = structuredClone(this.intentMap.get(session.payment_intent ?? '')!);
+    const event = this.paidEventOf(session, intent, type, amount);
+    if (amount === undefined) record.events.set(type, event);
+    return event;
+  }
+
+  /** A new paid event of `type` about these copies of a session and its intent, claiming `amount` if given. */
+  private paidEventOf(
+    session: StripeCheckoutSessionObject,
+    intent: StripePaymentIntentObject,
+    type: StripePaidEventType,
+    amount: number | undefined,
+  ): StripeSentEvent {
     if (amount !== undefined) {
       session.amount_subtotal = amount;
       session.amount_total = amount;
       intent.amount = amount;
       intent.amount_received = amount;
     }
-    const event = this.buildEvent(type, type === 'checkout.session.completed' ? session : intent);
-    if (amount === undefined) record.events.set(type, event);
-    return event;
+    return this.buildEvent(type, type === 'checkout.session.completed' ? session : intent);
   }
 
   private buildEvent(type: string, object: Readonly<Record<string, unknown>> | object): StripeSentEvent {

@@ -172,6 +172,22 @@ describe('UnionPaySimulator', () => {
     30_000,
   );
 
+  it('newTransaction is another payment of the order: a new queryId, the recorded trade untouched', async () => {
+    const orderId = nextOrderId();
+    await open(orderId);
+    await simulator.pay(orderId);
+    const recorded = simulator.trade(orderId)!;
+    const result = await simulator.pay(orderId, { newTransaction: true });
+    expect(result).toMatchObject({ status: 200, body: 'ok' });
+    const [paid, late] = received.map((r) => r.notification!);
+    expect(late).toMatchObject({ kind: 'payment-succeeded', orderNo: orderId });
+    expect(late.amount.equals(Money.of(1230, 'CNY'))).toBe(true);
+    expect(paid.providerTransactionId).toBe(recorded.queryId);
+    expect(late.providerTransactionId).not.toBe(recorded.queryId);
+    expect(late.notificationKey).not.toBe(paid.notificationKey);
+    expect(simulator.trade(orderId)).toEqual(recorded);
+  });
+
   it('tampered fields, a foreign merId and an amount change are caught where they should be', async () => {
     const orderId = nextOrderId();
     await open(orderId);

@@ -77,6 +77,11 @@ export interface UnionPayPayOptions {
   readonly orderId?: string;
   /** respCode of the notification (default 00); a code other than 00/A6 marks the trade failed. */
   readonly respCode?: string;
+  /**
+   * Another payment of the same order: a new queryId (and trace numbers), validly signed. The buyer paid twice,
+   * or the money arrived after the merchant gave the order up; the recorded trade stays as it is.
+   */
+  readonly newTransaction?: boolean;
 }
 
 /** Our service's answer to one notification delivery. */
@@ -129,6 +134,11 @@ function digits(count: number): string {
   let text = '';
   while (text.length < count) text += String(randomInt(0, 1_000_000_000)).padStart(9, '0');
   return text.slice(0, count);
+}
+
+/** A queryId in UnionPay's shape: the order's txnTime without the century, then 9 digits. */
+function queryNumber(txnTime: string): string {
+  return `${txnTime.slice(2)}${digits(9)}`;
 }
 
 function escapeHtml(text: string): string {
@@ -245,8 +255,21 @@ export class UnionPaySimulator {
    * concurrently as asked. queryId is fixed per trade, so every delivery is a retry of the same notification.
    */
   async pay(orderId: string, options: UnionPayPayOptions = {}): Promise<UnionPayPayResult> {
-    const trade = this.requireTrade(orderId);
+    const recorded = this.requireTrade(orderId);
     const respCode = options.respCode ?? '00';
+    // Another payment is a consume of its own: the recorded trade keeps its state and ids.
+    const trade: UnionPaySimulatedTrade =
+      options.newTransaction === true
+        ? {
+            ...recorded,
+            queryId: queryNumber(recorded.txnTime),
+            status: 'unpaid',
+            origRespCode: undefined,
+            traceNo: undefined,
+            traceTime: undefined,
+            settleDate: undefined,
+          }
+        : recorded;
     this.settle(trade, respCode);
     const leaf = await this.leaf(options.leaf ?? 'valid');
     const fields: Record<string, string> = {
@@ -439,7 +462,7 @@ export class UnionPaySimulator {
       reqReserved: fields.reqReserved,
       payTimeout: fields.payTimeout,
       channelType: fields.channelType,
-      queryId: `${fields.txnTime.slice(2)}${digits(9)}`,
+      queryId: queryNumber(fields.txnTime),
       status: 'unpaid',
       origRespCode: undefined,
       traceNo: undefined,

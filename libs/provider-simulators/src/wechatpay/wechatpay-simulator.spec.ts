@@ -262,6 +262,25 @@ describe('notifications through a local receiver into verifyNotification', () =>
     expect(received[0].notification?.replayKey).toBe(`${timestamp}:${nonce}`);
   });
 
+  it('newTransaction is another payment of the order, even of a closed trade: new transaction and notification id', async () => {
+    const orderNo = nextOrderNo();
+    await native(orderNo);
+    await adapter.closePayment(orderNo);
+    const recorded = simulator.trade(orderNo)!;
+    const result = await simulator.pay(orderNo, { newTransaction: true });
+    expect(result.status).toBe(204);
+    const late = received[0].notification!;
+    expect(late).toMatchObject({ kind: 'payment-succeeded', orderNo });
+    expect(late.amount.equals(Money.of(1230, 'CNY'))).toBe(true);
+    expect(late.providerTransactionId).toMatch(/^4200\d{24}$/);
+    await simulator.pay(orderNo, { newTransaction: true });
+    const later = received[1].notification!;
+    expect(later.providerTransactionId).not.toBe(late.providerTransactionId);
+    expect(later.notificationKey).not.toBe(late.notificationKey);
+    expect(simulator.trade(orderNo)).toEqual(recorded);
+    expect(recorded).toMatchObject({ tradeState: 'CLOSED', transactionId: undefined });
+  });
+
   it('signs with the platform certificate key and its serial: the adapter picks that key', async () => {
     const orderNo = nextOrderNo();
     await native(orderNo);

@@ -93,6 +93,12 @@ export interface WechatPayPayOptions {
   readonly probe?: boolean;
   /** Encrypt the resource with another APIv3 key (the receiver cannot decrypt it). */
   readonly apiV3Key?: string;
+  /**
+   * Another payment of the same order: a new transaction_id and notification id, validly signed. The buyer paid
+   * twice, or the money arrived after the merchant closed the order (allowed on a closed trade); the recorded
+   * trade stays as it is.
+   */
+  readonly newTransaction?: boolean;
 }
 
 /** Our service's answer to one notification delivery and what was sent. */
@@ -143,6 +149,11 @@ function digits(count: number): string {
   let text = '';
   while (text.length < count) text += String(randomInt(0, 1_000_000_000)).padStart(9, '0');
   return text.slice(0, count);
+}
+
+/** A transaction_id in WeChat Pay's shape: 4200, 6 digits, the date, 10 digits. */
+function transactionNumber(instant: Date): string {
+  return `4200${digits(6)}${chinaTime(instant).slice(0, 10).replace(/-/g, '')}${digits(10)}`;
 }
 
 /**
@@ -235,8 +246,19 @@ export class WechatPaySimulator {
    * deliveries; each delivery is signed afresh (new timestamp and nonce) unless `timestamp`/`nonce` are fixed.
    */
   async pay(outTradeNo: string, options: WechatPayPayOptions = {}): Promise<WechatPayPayResult> {
-    const trade = this.settle(this.requireTrade(outTradeNo));
     const now = this.now();
+    const recorded = this.requireTrade(outTradeNo);
+    // Another payment is a transaction of its own: the recorded trade keeps its state and ids.
+    const trade: WechatPaySimulatedTrade =
+      options.newTransaction === true
+        ? {
+            ...recorded,
+            tradeState: 'SUCCESS',
+            transactionId: transactionNumber(now),
+            successTime: chinaTime(now),
+            notificationId: randomUUID(),
+          }
+        : this.settle(recorded);
     trade.notificationId ??= randomUUID();
     const total = options.amount ?? trade.total;
     const resource: Record<string, unknown> = {
@@ -346,7 +368,7 @@ export class WechatPaySimulator {
     }
     if (trade.transactionId === undefined) {
       const now = this.now();
-      trade.transactionId = `4200${digits(6)}${chinaTime(now).slice(0, 10).replace(/-/g, '')}${digits(10)}`;
+      trade.transactionId = transactionNumber(now);
       trade.successTime = chinaTime(now);
     }
     if (trade.tradeState !== 'REFUND') trade.tradeState = 'SUCCESS';

@@ -74,7 +74,6 @@ describe('StripeAdapter.verifyNotification: mapping', () => {
       provider: 'stripe',
       kind: 'payment-succeeded',
       notificationKey: 'evt_1Unit000000000000000000',
-      replayKey: 'evt_1Unit000000000000000000',
       orderNo: 'ORD_1001',
       providerTransactionId: PI,
       tradeStatus: 'checkout.session.completed',

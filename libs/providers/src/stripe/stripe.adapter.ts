@@ -316,7 +316,9 @@ export class StripeAdapter implements PaymentProvider {
     }
     const object = data.object;
     const fields = eventFields(parsed, object, header, timestamp);
-    const base = { provider: PROVIDER, notificationKey: id, replayKey: id, tradeStatus: type, fields };
+    // No replayKey: Stripe signs no nonce, so two honest deliveries in the same second are byte-identical, and a
+    // replayed copy is harmless anyway: the event id dedupes it and the 300 s tolerance bounds it.
+    const base = { provider: PROVIDER, notificationKey: id, tradeStatus: type, fields };
 
     let kind: NotificationKind = 'other';
     if (PAID_SESSION_EVENTS.has(type) && object.object === 'checkout.session' && object.payment_status === 'paid') {

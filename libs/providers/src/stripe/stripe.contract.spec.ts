@@ -77,7 +77,6 @@ describe('Stripe webhooks: our adapter against the official SDK', () => {
       provider: 'stripe',
       kind: 'payment-succeeded',
       notificationKey: 'evt_1ContractPaid00000000000',
-      replayKey: 'evt_1ContractPaid00000000000',
       orderNo: 'ORD_C1',
       providerTransactionId: 'pi_3Contract0000000000000000',
     });

@@ -276,6 +276,48 @@ describe('UnionPayAdapter.verifyNotification', () => {
   });
 });
 
+describe('UnionPayAdapter in verify-only mode (no signing key)', () => {
+  let verifyOnly: UnionPayAdapter;
+
+  beforeAll(() => {
+    verifyOnly = new UnionPayAdapter({ merId: MER_ID, rootCert: certs.root.certPem, middleCert: certs.middle.certPem });
+  });
+
+  it('verifies notifications exactly as a full adapter does', () => {
+    const fields = signed();
+    expect(verifyOnly.verifyNotification(input(fields))).toEqual(adapter.verifyNotification(input(fields)));
+    expect(reasonOf(() => verifyOnly.verifyNotification(input(signed({}, variants['foreign-ca']))))).toBe(
+      'CERT_UNTRUSTED',
+    );
+    expect(reasonOf(() => verifyOnly.verifyNotification(input(signed({ merId: '777290058110049' }))))).toBe(
+      'FOREIGN_MER_ID',
+    );
+  });
+
+  it('refuses to sign a consume form or a query, with PROVIDER_CONFIG_INVALID', async () => {
+    const request = {
+      orderNo: 'ORD20261127001',
+      amount: Money.of(1230, 'CNY'),
+      subject: 'tea',
+      method: 'page' as const,
+      notifyUrl: 'https://shop.example/notify/unionpay',
+    };
+    await expect(verifyOnly.createPayment(request)).rejects.toMatchObject({ code: 'PROVIDER_CONFIG_INVALID' });
+    await expect(verifyOnly.queryPayment('ORD20261127001', { txnTime: '20261127100000' })).rejects.toMatchObject({
+      code: 'PROVIDER_CONFIG_INVALID',
+    });
+  });
+
+  it('still requires merId and valid trust anchors', () => {
+    const trust = { rootCert: certs.root.certPem, middleCert: certs.middle.certPem };
+    expect(() => new UnionPayAdapter({ merId: '', ...trust })).toThrow(/merId is required/);
+    expect(() => new UnionPayAdapter({ merId: MER_ID, ...trust, middleCert: '' })).toThrow(/middleCert is required/);
+    expect(() => new UnionPayAdapter({ merId: MER_ID, ...trust, middleCert: certs.sign.certPem })).toThrow(
+      ProviderError,
+    );
+  });
+});
+
 describe('UnionPayCertVerifier', () => {
   it('judges validity at the given instant and honours a configured CN name', () => {
     const verifier = new UnionPayCertVerifier(certs.root.certPem, certs.middle.certPem);

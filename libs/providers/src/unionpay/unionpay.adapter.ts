@@ -14,7 +14,7 @@ import type {
   VerifiedNotification,
 } from '../provider';
 import { ProviderError } from '../provider-error';
-import type { UnionPayConfig } from './unionpay.config';
+import type { UnionPayConfig, UnionPayVerifyOnlyConfig } from './unionpay.config';
 import { type UnionPayCertRejectReason, UnionPayCertVerifier, UnionPayTrustConfigError } from './unionpay-certs';
 import { parseUnionPayAnswer, signUnionPayFields, verifyUnionPayFields } from './unionpay-signer';
 import { formatUnionPayTime, parseUnionPayTime, parseUnionPayTraceTime } from './unionpay-time';
@@ -53,6 +53,14 @@ const REQUIRED_NOTIFICATION_FIELDS = [
   'signature',
 ] as const;
 
+/** What signing requests needs; absent in a verify-only adapter. */
+interface Signing {
+  readonly key: KeyObject;
+  /** The decimal serial of our signing certificate, sent as certId. */
+  readonly certId: string;
+  readonly gatewayUrl: string;
+}
+
 const configError = (message: string): ProviderError =>
   new ProviderError('PROVIDER_CONFIG_INVALID', message, HttpStatus.INTERNAL_SERVER_ERROR);
 const requestError = (message: string): ProviderError =>
@@ -70,27 +78,40 @@ function httpUrlWithoutQuery(text: string): boolean {
 /**
  * UnionPay online gateway (ACP 5.1.0, signMethod 01) as a PaymentProvider, method 'page': createPayment returns a
  * signed form the browser posts to frontTransReq.do; the result arrives as a back notification to backUrl, and
- * queryPayment asks queryTrans.do.
+ * queryPayment asks queryTrans.do. Built from a UnionPayVerifyOnlyConfig (no signing key) it only verifies
+ * notifications.
  */
 export class UnionPayAdapter implements PaymentProvider {
   readonly name = PROVIDER;
-  private readonly signKey: KeyObject;
+  // Undefined for a verify-only adapter: a service that only receives notifications should not hold the signing key.
+  private readonly signing: Signing | undefined;
   private readonly certs: UnionPayCertVerifier;
   private readonly now: () => Date;
   private readonly timeoutMs: number;
-  private readonly gatewayUrl: string;
 
-  constructor(private readonly config: UnionPayConfig) {
+  constructor(private readonly config: UnionPayConfig | UnionPayVerifyOnlyConfig) {
     // Parsed once at start, so a broken key or certificate fails the service at boot, not at the first payment.
-    this.signKey = parsePrivateKey(config.signPrivateKey, 'UnionPay signing private key');
-    for (const field of ['merId', 'signCertId', 'gatewayUrl', 'rootCert', 'middleCert'] as const) {
-      if (typeof config[field] !== 'string' || config[field].trim() === '') {
+    const signKey =
+      config.signPrivateKey === undefined
+        ? undefined
+        : parsePrivateKey(config.signPrivateKey, 'UnionPay signing private key');
+    const required =
+      signKey === undefined
+        ? (['merId', 'rootCert', 'middleCert'] as const)
+        : (['merId', 'signCertId', 'gatewayUrl', 'rootCert', 'middleCert'] as const);
+    for (const field of required) {
+      const value = config[field];
+      if (typeof value !== 'string' || value.trim() === '') {
         throw configError(`UnionPay ${field} is required`);
       }
     }
-    if (!DIGITS.test(config.signCertId))
-      throw configError('UnionPay signCertId must be the decimal certificate serial');
-    if (!/^https?:\/\//.test(config.gatewayUrl)) throw configError('UnionPay gatewayUrl must be an http(s) URL');
+    if (signKey !== undefined) {
+      const signCertId = config.signCertId ?? '';
+      const gatewayUrl = config.gatewayUrl ?? '';
+      if (!DIGITS.test(signCertId)) throw configError('UnionPay signCertId must be the decimal certificate serial');
+      if (!/^https?:\/\//.test(gatewayUrl)) throw configError('UnionPay gatewayUrl must be an http(s) URL');
+      this.signing = { key: signKey, certId: signCertId, gatewayUrl: gatewayUrl.replace(/\/+$/, '') };
+    }
     if (config.frontUrl !== undefined && !httpUrlWithoutQuery(config.frontUrl)) {
       throw configError('UnionPay frontUrl must be an http(s) URL without query string');
     }
@@ -100,7 +121,6 @@ export class UnionPayAdapter implements PaymentProvider {
       if (error instanceof UnionPayTrustConfigError) throw configError(error.message);
       throw error;
     }
-    this.gatewayUrl = config.gatewayUrl.replace(/\/+$/, '');
     this.now = config.now ?? (() => new Date());
     this.timeoutMs = config.timeoutMs ?? 10_000;
   }
@@ -115,6 +135,7 @@ export class UnionPayAdapter implements PaymentProvider {
   }
 
   private consumeForm(request: CreatePaymentRequest): CreatePaymentResult {
+    const signing = this.requireSigning();
     if (request.method !== 'page') {
       throw new ProviderError(
         'PROVIDER_METHOD_UNSUPPORTED',
@@ -141,7 +162,7 @@ export class UnionPayAdapter implements PaymentProvider {
     }
     const now = this.now();
     const fields: Record<string, string> = {
-      ...this.commonFields('01', '01'),
+      ...this.commonFields(signing, '01', '01'),
       channelType: this.config.channelType ?? '07',
       orderId: request.orderNo,
       txnTime: formatUnionPayTime(now),
@@ -153,8 +174,8 @@ export class UnionPayAdapter implements PaymentProvider {
       reqReserved: request.subject,
     };
     if (this.config.frontUrl !== undefined) fields.frontUrl = this.config.frontUrl;
-    fields.signature = signUnionPayFields(fields, this.signKey);
-    return { kind: 'form', action: `${this.gatewayUrl}/frontTransReq.do`, fields: Object.freeze(fields) };
+    fields.signature = signUnionPayFields(fields, signing.key);
+    return { kind: 'form', action: `${signing.gatewayUrl}/frontTransReq.do`, fields: Object.freeze(fields) };
   }
 
   /**
@@ -166,15 +187,20 @@ export class UnionPayAdapter implements PaymentProvider {
     orderNo: string,
     reference?: ProviderPaymentReference | { txnTime: string | Date },
   ): Promise<PaymentQueryResult> {
+    const signing = this.requireSigning();
     const txnTime =
       reference !== undefined && 'txnTime' in reference ? reference.txnTime : reference?.providerReference;
     if (txnTime === undefined) throw requestError('UnionPay needs the txnTime of the payment to query it');
     const time = typeof txnTime === 'string' ? txnTime : formatUnionPayTime(txnTime);
     if (!ORDER_ID.test(orderNo)) throw requestError('orderNo must be 8 to 40 letters or digits (UnionPay orderId)');
     if (parseUnionPayTime(time) === undefined) throw requestError('txnTime must be yyyyMMddHHmmss (China time)');
-    const fields: Record<string, string> = { ...this.commonFields('00', '00'), orderId: orderNo, txnTime: time };
-    fields.signature = signUnionPayFields(fields, this.signKey);
-    const answer = await this.post('queryTrans.do', fields);
+    const fields: Record<string, string> = {
+      ...this.commonFields(signing, '00', '00'),
+      orderId: orderNo,
+      txnTime: time,
+    };
+    fields.signature = signUnionPayFields(fields, signing.key);
+    const answer = await this.post(signing, 'queryTrans.do', fields);
     if (answer.merId !== this.config.merId || (answer.orderId !== undefined && answer.orderId !== orderNo)) {
       throw new ProviderError('PROVIDER_ANSWER_INVALID', 'UnionPay query answer names another merId or orderId');
     }
@@ -275,7 +301,14 @@ export class UnionPayAdapter implements PaymentProvider {
     return { status: reason === 'INTERNAL_ERROR' ? 500 : 400, contentType: 'text/plain; charset=utf-8', body: 'fail' };
   }
 
-  private commonFields(txnType: string, txnSubType: string): Record<string, string> {
+  private requireSigning(): Signing {
+    if (this.signing === undefined) {
+      throw configError('This UnionPay adapter is verify-only: it has no signing key to sign requests');
+    }
+    return this.signing;
+  }
+
+  private commonFields(signing: Signing, txnType: string, txnSubType: string): Record<string, string> {
     return {
       version: VERSION,
       encoding: ENCODING,
@@ -285,7 +318,7 @@ export class UnionPayAdapter implements PaymentProvider {
       bizType: BIZ_TYPE,
       accessType: '0',
       merId: this.config.merId,
-      certId: this.config.signCertId,
+      certId: signing.certId,
     };
   }
 
@@ -305,11 +338,11 @@ export class UnionPayAdapter implements PaymentProvider {
     return formatUnionPayTime(new Date(now.getTime() + Number(relative[1]) * UNIT_MS[unit]));
   }
 
-  private async post(path: string, fields: Record<string, string>): Promise<Record<string, string>> {
+  private async post(signing: Signing, path: string, fields: Record<string, string>): Promise<Record<string, string>> {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${this.gatewayUrl}/${path}`, {
+      response = await fetch(`${signing.gatewayUrl}/${path}`, {
         method: 'POST',
         headers: { 'content-type': `${FORM_CONTENT_TYPE};charset=UTF-8` },
         body: new URLSearchParams(fields).toString(),

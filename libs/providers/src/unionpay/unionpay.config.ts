@@ -32,3 +32,20 @@ export interface UnionPayConfig {
   /** Gateway call timeout in milliseconds (default 10 000). */
   readonly timeoutMs?: number;
 }
+
+/**
+ * What a verify-only adapter needs (a notification receiver such as the notification-ingest): our merId and
+ * UnionPay's trust anchors, no signing key and no gateway. Such an adapter verifies back notifications;
+ * createPayment and queryPayment refuse with PROVIDER_CONFIG_INVALID.
+ */
+export type UnionPayVerifyOnlyConfig = Pick<
+  UnionPayConfig,
+  'merId' | 'rootCert' | 'middleCert' | 'expectedCnName' | 'now'
+> & {
+  readonly signPrivateKey?: undefined;
+  readonly signCertId?: string;
+  readonly gatewayUrl?: string;
+  readonly frontUrl?: string;
+  readonly channelType?: '07' | '08';
+  readonly timeoutMs?: number;
+};
