@@ -21,7 +21,9 @@ export type NotificationRejectReason =
   | 'UNKNOWN_SERIAL'
   | 'DECRYPT_FAILED'
   | 'SIGNATURE_PROBE'
-  | 'FOREIGN_MCH_ID';
+  | 'FOREIGN_MCH_ID'
+  // A byte-exact second delivery of a signed request already seen (WeChat Pay: same timestamp and nonce).
+  | 'REPLAYED';
 
 /** A notification that must not be acted on: not from the provider, not for us, or not parseable. */
 export class NotificationRejectedError extends ProviderError {

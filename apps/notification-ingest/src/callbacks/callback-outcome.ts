@@ -67,5 +67,7 @@ export function rejectionOutcome(reason: NotificationRejectReason): CallbackOutc
       return 'rejected_malformed';
     case 'UNSUPPORTED_CONTENT_TYPE':
       return 'rejected_content_type';
+    case 'REPLAYED':
+      return 'rejected_replay';
   }
 }

@@ -1,24 +1,12 @@
 import { isIP } from 'node:net';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  type NotificationRejectReason,
-  NotificationRejectedError,
-  type ProviderHttpResponse,
-  type VerifiedNotification,
-} from '@shop/providers';
+import { NotificationRejectedError, type ProviderHttpResponse, type VerifiedNotification } from '@shop/providers';
 import { AppError } from '@shop/runtime';
 import { NotificationRecorder, type RecordedNotification } from '../notifications/notification-recorder';
 import type { CallbackChannel, CallbackProvider } from './callback-channel';
 import { CALLBACK_CHANNELS, type CallbackChannels } from './callback-channels.provider';
 import { CallbackMetrics } from './callback-metrics';
 import { type CallbackOutcome, rejectionOutcome } from './callback-outcome';
-
-/**
- * The reason handed to an adapter's rejectResponse for a replayed signed request. It is not (yet) a member of
- * NotificationRejectReason, which @shop/providers owns; every adapter answers a reason it does not know with its
- * generic refusal: WeChat Pay 400 {"code":"FAIL","message":"rejected"}, Stripe 400, UnionPay and Alipay 400 `fail`.
- */
-const REPLAYED = 'REPLAYED' as unknown as NotificationRejectReason;
 
 /** One provider callback as it arrived over HTTP. */
 export interface CallbackRequest {
@@ -95,7 +83,7 @@ export class CallbackService {
       eventId: recorded.eventId,
     });
     return recorded.outcome === 'rejected_replay'
-      ? channel.verifier.rejectResponse(REPLAYED)
+      ? channel.verifier.rejectResponse('REPLAYED')
       : channel.verifier.ackResponse();
   }
 

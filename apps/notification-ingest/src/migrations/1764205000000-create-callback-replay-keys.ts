@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * callback_replay_keys: the signed requests (WeChat Pay timestamp + nonce, Stripe t + signed body) seen within
+ * callback_replay_keys: the signed requests (WeChat Pay timestamp + nonce) seen within
  * the replay window, so a byte-exact replay of a callback is refused instead of acknowledged. Written in the
  * transaction that records the notification; rows older than the window are purged (the adapters refuse such old
  * timestamps anyway), so the table holds minutes of traffic. The index serves that purge.

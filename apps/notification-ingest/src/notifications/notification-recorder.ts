@@ -34,7 +34,7 @@ export interface RecordedNotification {
  * as that transaction has committed, and a crash before the commit only means the provider retries.
  * Provider-neutral: every provider's callback ends here after its adapter verified it.
  *
- * Replays: a notification whose signature carries a timestamp and nonce (WeChat Pay, Stripe) has a replay key,
+ * Replays: a notification whose signature carries a timestamp and nonce (WeChat Pay) has a replay key,
  * claimed in the same transaction: a second delivery of the very same signed request within the window stores
  * nothing and writes no event (rejected_replay). A provider's own retry is signed afresh, so it claims a new key
  * and is then a duplicate of the notification key like any other.

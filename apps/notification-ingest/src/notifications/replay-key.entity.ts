@@ -9,7 +9,7 @@ export class ReplayKeyEntity {
   @PrimaryColumn({ type: 'varchar', length: 20 })
   provider!: string;
 
-  /** WeChat Pay "timestamp:nonce", Stripe "t:sha256(t.body)"; a digest when longer than 128 characters. */
+  /** WeChat Pay "timestamp:nonce"; a digest when longer than 128 characters. */
   @PrimaryColumn({ name: 'replay_key', type: 'varchar', length: 128 })
   replayKey!: string;
 

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /**
- * How long a replay key is kept. WeChat Pay and Stripe signatures are accepted while their timestamp is within
+ * How long a replay key is kept. WeChat Pay signatures are accepted while their timestamp is within
  * 300 s of our clock, either way: a request signed at t verifies from t - 300 to t + 300, and it arrives no earlier
  * than t - 300, so 600 s after its arrival no copy of it verifies any more.
  */
@@ -14,7 +14,7 @@ const KEY_MAX_LENGTH = 128;
 
 /**
  * The signed requests seen within the replay window (callback_replay_keys), one row per (provider, replay key).
- * A replay key names one signed delivery (WeChat Pay: timestamp and nonce; Stripe: t and the signed body): a
+ * A replay key names one signed delivery (WeChat Pay: timestamp and nonce): a
  * provider's own retries are signed afresh and carry a new key, so only a byte-exact replay finds its key here.
  */
 @Injectable()

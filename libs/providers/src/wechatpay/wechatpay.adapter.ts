@@ -87,6 +87,7 @@ const REJECT_MESSAGES: Partial<Record<WechatRejectReason | 'INTERNAL_ERROR', str
   UNKNOWN_SERIAL: 'unknown Wechatpay-Serial',
   SIGNATURE_PROBE: 'signature verification failed',
   DECRYPT_FAILED: 'resource decryption failed',
+  REPLAYED: 'request replayed',
   INTERNAL_ERROR: 'internal error',
 };
 
