@@ -1,4 +1,4 @@
-import type { ProviderFixtures } from '@shop/testing';
+import { callJson, type ProviderFixtures } from '@shop/testing';
 
 /** One HTTP answer of ours to one provider delivery. */
 export interface Delivery {
@@ -111,4 +111,34 @@ export function providerDrivers(fixtures: ProviderFixtures): ProviderDriver[] {
       closedAtProvider: (orderNo) => stripe.session(orderNo)?.status === 'expired',
     },
   ];
+}
+
+/**
+ * A new order of one unit of the first catalog product, with a payment started through the public API with the
+ * driver's provider and method, and the buyer's next step done. Throws (naming the answer) when the API refuses.
+ */
+export async function orderWithPayment<T extends { orderNo: string }>(
+  apiUrl: string,
+  token: string,
+  driver: ProviderDriver,
+): Promise<T> {
+  const products = await callJson<{ items: { sku: string }[] }>(apiUrl, 'GET', '/api/v1/products');
+  const created = await callJson<T>(apiUrl, 'POST', '/api/v1/orders', token, {
+    items: [{ sku: products.body.items[0].sku, quantity: 1 }],
+  });
+  if (created.status !== 201) throw new Error(`creating the order answered ${created.status}`);
+  const payment = await callJson<Record<string, unknown>>(
+    apiUrl,
+    'POST',
+    `/api/v1/orders/${created.body.orderNo}/payments`,
+    token,
+    { provider: driver.provider, method: driver.method },
+  );
+  if (payment.status !== 201 || payment.body.provider !== driver.provider || !(driver.answerField in payment.body)) {
+    throw new Error(
+      `starting the ${driver.provider} payment answered ${payment.status} ${JSON.stringify(payment.body)}`,
+    );
+  }
+  await driver.afterStart(payment.body);
+  return created.body;
 }

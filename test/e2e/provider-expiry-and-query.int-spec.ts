@@ -7,7 +7,7 @@ import {
   type RunningSystem,
 } from '@shop/testing';
 import { signToken } from '../../apps/api-gateway/src/auth/jwt';
-import { type ProviderDriver, providerDrivers } from './provider-drivers';
+import { type ProviderDriver, orderWithPayment, providerDrivers } from './provider-drivers';
 
 // Expiry and the active query for WeChat Pay, UnionPay and Stripe, end to end: five service processes on the
 // real Kafka and PostgreSQL, with short timers. A lost notification is found by asking the provider, and its
@@ -66,28 +66,10 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s expiry and active query, 
     driver = providerDrivers(fixtures).find((d) => d.provider === name)!;
   });
 
-  async function orderWithPayment(): Promise<Order> {
-    const products = await api<{ items: { sku: string }[] }>('GET', '/api/v1/products');
-    const created = await api<Order>('POST', '/api/v1/orders', customer, {
-      items: [{ sku: products.body.items[0].sku, quantity: 1 }],
-    });
-    expect(created.status).toBe(201);
-    const payment = await api<Record<string, unknown>>(
-      'POST',
-      `/api/v1/orders/${created.body.orderNo}/payments`,
-      customer,
-      {
-        provider: driver.provider,
-        method: driver.method,
-      },
-    );
-    expect(payment.status).toBe(201);
-    await driver.afterStart(payment.body);
-    return created.body;
-  }
+  const startPayment = () => orderWithPayment<Order>(system.urls['api-gateway'], customer, driver);
 
   it('a lost notification: the query pays the order once; the late callback is acknowledged and changes nothing', async () => {
-    const order = await orderWithPayment();
+    const order = await startPayment();
     const transactionId = driver.markPaidWithoutNotify(order.orderNo);
 
     const paid = await eventually(
@@ -116,7 +98,7 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s expiry and active query, 
   });
 
   it('expiry cancels the unpaid order and closes its provider transaction; a payment after that is LATE_PAYMENT', async () => {
-    const order = await orderWithPayment();
+    const order = await startPayment();
     const cancelled = await eventually(
       async () => {
         const current = await orderOf(order.orderNo);

@@ -7,7 +7,7 @@ import {
   type RunningSystem,
 } from '@shop/testing';
 import { signToken } from '../../apps/api-gateway/src/auth/jwt';
-import { type ProviderDriver, providerDrivers } from './provider-drivers';
+import { type ProviderDriver, orderWithPayment, providerDrivers } from './provider-drivers';
 
 // WeChat Pay, UnionPay and Stripe end to end: five service processes on the real Kafka and PostgreSQL, each
 // provider played by its simulator with keys of its own, a customer driving the public API. The same promise
@@ -103,28 +103,7 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s, end to end', (name) => {
     driver = providerDrivers(fixtures).find((d) => d.provider === name)!;
   });
 
-  /** A new order of the first catalog product with a payment started through the API. */
-  async function orderWithPayment(): Promise<Order> {
-    const products = await api<{ items: { sku: string }[] }>('GET', '/api/v1/products');
-    const created = await api<Order>('POST', '/api/v1/orders', customer, {
-      items: [{ sku: products.body.items[0].sku, quantity: 1 }],
-    });
-    expect(created.status).toBe(201);
-    const payment = await api<Record<string, unknown>>(
-      'POST',
-      `/api/v1/orders/${created.body.orderNo}/payments`,
-      customer,
-      {
-        provider: driver.provider,
-        method: driver.method,
-      },
-    );
-    expect(payment.status).toBe(201);
-    expect(payment.body).toMatchObject({ paymentId: expect.any(String), provider: driver.provider });
-    expect(payment.body[driver.answerField]).toBeDefined();
-    await driver.afterStart(payment.body);
-    return created.body;
-  }
+  const startPayment = () => orderWithPayment<Order>(system.urls['api-gateway'], customer, driver);
 
   async function anomalyOf(orderNo: string, type: string): Promise<Anomaly> {
     return eventually(
@@ -137,7 +116,7 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s, end to end', (name) => {
   }
 
   it('happy path: payment, verified callback, PAID with the provider transaction, one balanced posting', async () => {
-    const order = await orderWithPayment();
+    const order = await startPayment();
     const paid = await driver.pay(order.orderNo);
     expect(paid.deliveries.every((d) => driver.acknowledged(d))).toBe(true);
 
@@ -150,7 +129,7 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s, end to end', (name) => {
   });
 
   it('the same notification 10 times at once: all acknowledged, one transition, one posting', async () => {
-    const order = await orderWithPayment();
+    const order = await startPayment();
     const paid = await driver.pay(order.orderNo, { concurrent: 10 });
     expect(paid.deliveries.length).toBeGreaterThanOrEqual(10);
     expect(paid.deliveries.filter((d) => !driver.acknowledged(d))).toEqual([]);
@@ -163,7 +142,7 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s, end to end', (name) => {
   });
 
   it('refuses a body changed after signing; the order stays PENDING_PAYMENT with no posting', async () => {
-    const order = await orderWithPayment();
+    const order = await startPayment();
     const paid = await driver.pay(order.orderNo, { tamper: true });
     expect(paid.deliveries.length).toBeGreaterThan(0);
     for (const delivery of paid.deliveries) {
@@ -176,7 +155,7 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s, end to end', (name) => {
   });
 
   it('lists a second payment of a paid order as DUPLICATE_PAYMENT, refund required; the order keeps its first', async () => {
-    const order = await orderWithPayment();
+    const order = await startPayment();
     const first = await driver.pay(order.orderNo);
     await paidOrder(order.orderNo);
     const second = await driver.pay(order.orderNo, { newTransaction: true });

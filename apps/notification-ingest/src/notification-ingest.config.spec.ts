@@ -13,10 +13,9 @@ import {
   type WechatPayKeys,
   type WechatPayPlatformCertificate,
 } from '@shop/provider-simulators';
-import { AlipayAdapter } from '@shop/providers';
+import { AlipayAdapter, wechatpayPlatformKeys } from '@shop/providers';
 import { ConfigError, loadConfig } from '@shop/runtime';
 import { NotificationIngestConfig } from './notification-ingest.config';
-import { wechatpayPlatformKeys } from './wechatpay/wechatpay-platform-keys';
 
 const APP_ID = '2021000000000001';
 const SELLER_ID = '2088000000000001';

@@ -1,10 +1,8 @@
 import { Type } from 'class-transformer';
 import { IsInt, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsPemCertificates, IsRsaKey, PemText } from '@shop/providers';
 import { ServiceConfig } from '@shop/runtime';
 import { IsIpRangeList } from './callbacks/ip-ranges.validator';
-import { IsPemCertificates } from './config/pem-certificates.validator';
-import { PemText } from './config/pem-text';
-import { IsRsaPublicKey } from './config/rsa-public-key.validator';
 import { IsUnionPayTrustChain } from './unionpay/unionpay-trust.validator';
 
 const alipayEnabled = (config: NotificationIngestConfig): boolean => config.ALIPAY_APP_ID !== '';
@@ -37,7 +35,7 @@ export class NotificationIngestConfig extends ServiceConfig {
 
   /** Alipay's public key (not the application's), PEM or raw base64 SPKI: verifies notification signatures. */
   @ValidateIf(alipayEnabled)
-  @IsRsaPublicKey("is required when ALIPAY_APP_ID is set: Alipay's RSA public key, PEM or raw base64")
+  @IsRsaKey('public', "is required when ALIPAY_APP_ID is set: Alipay's RSA public key, PEM or raw base64")
   ALIPAY_PUBLIC_KEY = '';
 
   /** The appid bound to our WeChat Pay merchant, checked in notifications; setting it enables /callbacks/wechatpay. */
@@ -73,7 +71,8 @@ export class NotificationIngestConfig extends ServiceConfig {
         config.WECHATPAY_PUBLIC_KEY_ID !== ''),
   )
   @PemText()
-  @IsRsaPublicKey(
+  @IsRsaKey(
+    'public',
     'is required when WECHATPAY_APP_ID is set, unless WECHATPAY_PLATFORM_CERTS is: the WeChat Pay public key (with WECHATPAY_PUBLIC_KEY_ID)',
   )
   WECHATPAY_PUBLIC_KEY = '';

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '@shop/runtime';
 import { type AlipayKeys, generateAlipayKeys, generateWechatPayPlatformCertificate } from '@shop/provider-simulators';
+import { wechatpayPlatformKeys } from '@shop/providers';
 import { PaymentGatewayConfig } from './payment-gateway.config';
-import { wechatpayPlatformKeys } from './providers/provider-registry';
 
 // The payment-gateway's start-time checks: a provider is enabled by its id, its other variables are then
 // required, its keys must parse, and no key material ever appears in an error.
@@ -180,7 +180,7 @@ describe('PaymentGatewayConfig', () => {
         UNIONPAY_GATEWAY_URL: 'https://gateway.95516.com/gateway/api',
       });
       expect([...error.problems].sort()).toEqual([
-        'UNIONPAY_MIDDLE_CERT: UNIONPAY_MIDDLE_CERT holds a certificate (number 1) that cannot be parsed (value hidden)',
+        'UNIONPAY_MIDDLE_CERT: UNIONPAY_MIDDLE_CERT holds the certificate, which cannot be parsed as X.509 (value hidden)',
         'UNIONPAY_ROOT_CERT: UNIONPAY_ROOT_CERT must be a PEM certificate (-----BEGIN CERTIFICATE-----) (value hidden)',
       ]);
     });

@@ -1,8 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsUrl, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsPemCertificates, IsRsaKey, PemText } from '@shop/providers';
 import { ServiceConfig } from '@shop/runtime';
-import { IsPemCertificates, PemText } from './providers/provider-config.validators';
-import { IsRsaKey } from './providers/rsa-key.validator';
 
 const GATEWAY_URL = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
 const alipayEnabled = (config: PaymentGatewayConfig): boolean => config.ALIPAY_APP_ID !== '';
@@ -123,9 +122,9 @@ export class PaymentGatewayConfig extends ServiceConfig {
    * Optional WeChat Pay platform certificates (one or more concatenated PEM certificates), for merchants still
    * verified by certificate; each is chosen by its serial. Both this and the public key may be set at once.
    */
-  @ValidateIf(wechatEnabled)
+  @ValidateIf((config: PaymentGatewayConfig) => wechatEnabled(config) && config.WECHATPAY_PLATFORM_CERTS !== '')
   @PemText()
-  @IsPemCertificates(false)
+  @IsPemCertificates({ single: false, required: 'is empty', rsaSigningKeys: true })
   WECHATPAY_PLATFORM_CERTS = '';
 
   /** The API origin, https://api.mch.weixin.qq.com (or a simulator's base URL). */
@@ -157,16 +156,20 @@ export class PaymentGatewayConfig extends ServiceConfig {
 
   /** UnionPay's root certificate (PEM): the trust anchor of the certificates that sign its answers. */
   @ValidateIf(unionPayEnabled)
-  @IsNotEmpty(requiredWithUnionPay('UNIONPAY_ROOT_CERT'))
   @PemText()
-  @IsPemCertificates(true)
+  @IsPemCertificates({
+    single: true,
+    required: "is required when UNIONPAY_MER_ID is set: UnionPay's root certificate (PEM)",
+  })
   UNIONPAY_ROOT_CERT = '';
 
   /** UnionPay's middle certificate (PEM), issued by the root. */
   @ValidateIf(unionPayEnabled)
-  @IsNotEmpty(requiredWithUnionPay('UNIONPAY_MIDDLE_CERT'))
   @PemText()
-  @IsPemCertificates(true)
+  @IsPemCertificates({
+    single: true,
+    required: "is required when UNIONPAY_MER_ID is set: UnionPay's middle certificate (PEM)",
+  })
   UNIONPAY_MIDDLE_CERT = '';
 
   /** The gateway base (https://gateway.95516.com/gateway/api): frontTransReq.do, queryTrans.do live under it. */

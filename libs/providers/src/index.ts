@@ -1,4 +1,5 @@
-// Public API of @shop/providers: the provider-neutral PaymentProvider interface and its adapters (Alipay so far).
+// Public API of @shop/providers: the provider-neutral PaymentProvider interface, its four adapters, and the config
+// validators both services use for provider keys and certificates.
 export type {
   CreatePaymentRequest,
   CreatePaymentResult,
@@ -90,3 +91,9 @@ export {
   wechatpayRequestSigningString,
 } from './wechatpay/wechatpay-signer';
 export { formatWechatpayTime, parseWechatpayTime } from './wechatpay/wechatpay-time';
+export { IsPemCertificates } from './config/pem-certificates.validator';
+export type { PemCertificatesOptions } from './config/pem-certificates.validator';
+export { PemText, pemText, splitPemCertificates } from './config/pem-text';
+export { IsRsaKey } from './config/rsa-key.validator';
+export type { WechatPayVerifyingKeys } from './wechatpay/wechatpay-platform-keys';
+export { platformCertificateSerial, wechatpayPlatformKeys } from './wechatpay/wechatpay-platform-keys';

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { generateAlipayKeys } from '@shop/provider-simulators';
-import { startServiceForTest, type RunningService } from '@shop/testing';
+import { type ProviderFixtures, startProviderFixtures, startServiceForTest, type RunningService } from '@shop/testing';
 import type { NotificationIngestConfig } from '../notification-ingest.config';
 import { service } from '../service';
 
@@ -81,5 +81,50 @@ describe('callback source checks', () => {
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['retry-after']).toBe('60');
     expect((await post('203.0.113.51')).statusCode).toBe(400);
+  });
+});
+
+// Every provider's route has its own allowlist: a caller allowed for one provider is refused by another's.
+describe.each([
+  ['wechatpay', 'WECHATPAY_CALLBACK_ALLOWED_IPS', 'application/json', '{"id":"x"}'],
+  ['unionpay', 'UNIONPAY_CALLBACK_ALLOWED_IPS', 'application/x-www-form-urlencoded', 'orderId=ORDER0001'],
+  ['stripe', 'STRIPE_CALLBACK_ALLOWED_IPS', 'application/json', '{"id":"evt_x"}'],
+])('callback source checks of %s', (provider, variable, contentType, payload) => {
+  let fixtures: ProviderFixtures;
+  let ingest: RunningService<NotificationIngestConfig>;
+
+  beforeAll(async () => {
+    fixtures = await startProviderFixtures();
+    ingest = await startServiceForTest(service, { ...fixtures.env, [variable]: '101.226.0.0/16' });
+  });
+
+  afterAll(async () => {
+    await ingest?.stop();
+    await fixtures?.stop();
+  });
+
+  const post = (remoteAddress: string) =>
+    ingest.request({
+      method: 'POST',
+      url: `/callbacks/${provider}`,
+      remoteAddress,
+      headers: { 'content-type': contentType },
+      payload,
+    });
+
+  it('refuses a caller outside its allowlist with 403 and stores nothing', async () => {
+    const response = await post('110.75.1.1');
+    expect(response.statusCode).toBe(403);
+    expect(response.json()).toMatchObject({ code: 'SOURCE_NOT_ALLOWED' });
+    const [{ n }] = await ingest.app.get(DataSource).query('SELECT count(*)::int AS n FROM provider_notifications');
+    expect(n).toBe(0);
+  });
+
+  it('lets a caller inside its allowlist through to verification', async () => {
+    const response = await post('101.226.3.4');
+    // Not a valid notification: refused by verification (4xx), not by the source check.
+    expect(response.statusCode).toBeGreaterThanOrEqual(400);
+    expect(response.statusCode).toBeLessThan(500);
+    expect([403, 429]).not.toContain(response.statusCode);
   });
 });

@@ -1,9 +1,8 @@
 import type { FactoryProvider } from '@nestjs/common';
-import { WechatPayAdapter } from '@shop/providers';
+import { WechatPayAdapter, wechatpayPlatformKeys } from '@shop/providers';
 import { type CallbackChannel, disabledChannel, enabledChannel, jsonIdClaims } from '../callbacks/callback-channel';
 import { CallbackMetrics } from '../callbacks/callback-metrics';
 import { NotificationIngestConfig } from '../notification-ingest.config';
-import { wechatpayPlatformKeys } from './wechatpay-platform-keys';
 
 /** Injection token of WeChat Pay's callback channel, or null when WeChat Pay callbacks are disabled. */
 export const WECHATPAY_CHANNEL = Symbol('WECHATPAY_CHANNEL');

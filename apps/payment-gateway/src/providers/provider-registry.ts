@@ -1,4 +1,3 @@
-import { X509Certificate } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import {
   AlipayAdapter,
@@ -6,11 +5,10 @@ import {
   StripeAdapter,
   UnionPayAdapter,
   WechatPayAdapter,
-  type WechatPayPlatformKeys,
+  wechatpayPlatformKeys,
 } from '@shop/providers';
 import type { PaymentGatewayConfig } from '../payment-gateway.config';
 import { PROVIDER_NAMES, type ProviderName } from './provider-catalog';
-import { splitPemCertificates } from './provider-config.validators';
 
 /** Test seams for the adapters; production uses the defaults. */
 export interface ProviderRegistryOptions {
@@ -118,17 +116,4 @@ export function createProviderRegistry(
     else logger.log(`payment provider ${name} disabled: not configured; payments with it answer PROVIDER_DISABLED`);
   }
   return new ProviderRegistry(providers, config.CALLBACK_BASE_URL);
-}
-
-/**
- * The keys that verify WeChat Pay's signatures by Wechatpay-Serial: the WeChat Pay public key under its
- * PUB_KEY_ID and each platform certificate under its own serial (upper-case hex, as WeChat Pay sends it).
- */
-export function wechatpayPlatformKeys(config: PaymentGatewayConfig): WechatPayPlatformKeys {
-  const keys: Record<string, string> = {};
-  if (config.WECHATPAY_PUBLIC_KEY !== '') keys[config.WECHATPAY_PUBLIC_KEY_ID] = config.WECHATPAY_PUBLIC_KEY;
-  for (const pem of splitPemCertificates(config.WECHATPAY_PLATFORM_CERTS)) {
-    keys[new X509Certificate(pem).serialNumber.toUpperCase()] = pem;
-  }
-  return keys;
 }

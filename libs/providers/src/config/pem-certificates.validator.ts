@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { type ValidationArguments, registerDecorator } from 'class-validator';
-import { ProviderError, parsePublicKey } from '@shop/providers';
+import { parsePublicKey } from '../keys';
+import { ProviderError } from '../provider-error';
 import { splitPemCertificates } from './pem-text';
 
 /** How many certificates a variable holds, and what to say when it is empty. */
