@@ -14,3 +14,11 @@ export type { ConsumedEvent, ConsumerRunnerOptions, EventHandler } from './consu
 export { KAFKA_SETTINGS, MessagingService } from './messaging.service';
 export { MessagingModule } from './messaging.module';
 export { KafkaEventContext, KafkaEventTransport, connectEventHandlers } from './kafka-event.transport';
+export {
+  DEAD_LETTER_REPLAY_GROUP,
+  deadLetterSummary,
+  deadLetterTopic,
+  readDeadLetters,
+  replayDeadLetters,
+} from './dead-letters';
+export type { DeadLetter, ReplayResult } from './dead-letters';
