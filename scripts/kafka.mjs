@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Local Kafka broker for development: `npm run kafka -- start|stop|status` (see scripts/lib/kafka-local.mjs).
+// Local Kafka broker for development: `npm run kafka -- start|stop|status|prune-test-topics`
+// (see scripts/lib/kafka-local.mjs, and libs/testing/src/test-run.mjs for the names of test runs).
 // The port comes from KAFKA_LOCAL_PORT (default 9092); the controller uses the next port.
 
+import { pruneTestTopics } from '../libs/testing/src/test-run.mjs';
 import { ensureKafka, kafkaStatus, stopKafka } from './lib/kafka-local.mjs';
 
 // kafkajs 2.2.4 schedules a timer with a negative delay (requestQueue, throttledUntil = -1), which Node 23+
@@ -11,10 +13,12 @@ process.on('warning', (warning) => {
   if (warning.name !== 'TimeoutNegativeWarning') console.warn(`${warning.name}: ${warning.message}`);
 });
 
-const USAGE = `Usage: node scripts/kafka.mjs <start|stop|status>
-  start   start a local Kafka broker in the background (downloads it with Maven on first use)
-  stop    stop the broker started by "start"
-  status  exit 0 if a broker answers, 3 if not
+const USAGE = `Usage: node scripts/kafka.mjs <start|stop|status|prune-test-topics [--dry-run]>
+  start              start a local Kafka broker in the background (downloads it with Maven on first use)
+  stop               stop the broker started by "start"
+  status             exit 0 if a broker answers, 3 if not
+  prune-test-topics  delete the topics and consumer groups that ended test runs left on the local broker
+                     (--dry-run: only count them); topics of npm start and of running tests are kept
 Port: KAFKA_LOCAL_PORT (default 9092).`;
 
 const commands = {
@@ -55,15 +59,34 @@ const commands = {
     );
     return 0;
   },
+
+  async 'prune-test-topics'(options) {
+    const { running, brokers } = await kafkaStatus();
+    if (!running) {
+      console.log(`Kafka is not running on ${brokers}; nothing to prune.`);
+      return 3;
+    }
+    const dryRun = options.includes('--dry-run');
+    const { topics, groups, kept } = await pruneTestTopics({ brokers, dryRun });
+    const keptNote = kept ? `; kept ${kept} topics of test runs that may still be going` : '';
+    console.log(
+      `${dryRun ? 'Would delete' : 'Deleted'} ${topics} topics and ${groups} consumer groups of ended test runs ` +
+        `on ${brokers}${keptNote}.`,
+    );
+    if (!dryRun && topics > 0) console.log('The broker removes their files within a minute.');
+    return 0;
+  },
 };
 
-const command = commands[process.argv[2]];
-if (!command || process.argv.length > 3) {
+const [name, ...options] = process.argv.slice(2);
+const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+const allowed = name === 'prune-test-topics' ? ['--dry-run'] : [];
+if (!command || options.some((o) => !allowed.includes(o))) {
   console.error(USAGE);
   process.exit(2);
 }
 try {
-  process.exitCode = await command();
+  process.exitCode = await command(options);
 } catch (err) {
   console.error(`kafka ${process.argv[2]}: ${err.message}`);
   process.exitCode = 1;

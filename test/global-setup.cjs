@@ -1,6 +1,7 @@
 // Runs once before the integration tests: they need the real PostgreSQL server and a real Kafka broker.
 // Kafka is started when none answers (on a fresh data dir, so every such run starts clean) and stopped again
-// by global-teardown.cjs; a broker that was already running is used as it is and left alone.
+// by global-teardown.cjs; a broker that was already running is used as it is, and the teardown deletes from it
+// exactly the topics of this run: every test name starts with the run marker set here (libs/testing/src/test-run.mjs).
 const { Client } = require('pg');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -28,11 +29,15 @@ module.exports = async function globalSetup() {
     );
   }
 
+  const { newTestRunMarker, TEST_RUN_ENV } = await import('../libs/testing/src/test-run.mjs');
+  const runMarker = newTestRunMarker();
+  process.env[TEST_RUN_ENV] = runMarker;
+
   const { ensureKafka } = await import('../scripts/lib/kafka-local.mjs');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-test-kafka-'));
   const log = (line) => process.stderr.write(`[kafka] ${line}\n`);
   const kafka = await ensureKafka({ log, dataDir });
   process.env.KAFKA_BROKERS = kafka.brokers;
-  globalThis.__SHOP_TEST_KAFKA__ = { ...kafka, dataDir };
+  globalThis.__SHOP_TEST_KAFKA__ = { ...kafka, dataDir, runMarker };
   if (!kafka.startedByUs) fs.rmSync(dataDir, { recursive: true, force: true });
 };

@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { testRunName } from './test-run.mjs';
 
 /**
- * A name no other test run uses: lower-case letters, digits and underscores, so it is valid as a PostgreSQL
- * database name and as a Kafka topic prefix alike.
+ * A name no other test run uses, starting with this run's marker (see test-run.mjs) so the run's topics can be
+ * deleted after it: lower-case letters, digits and underscores, valid as a PostgreSQL database name and as a Kafka
+ * topic prefix alike.
  */
 export function uniqueName(label: string): string {
-  const safe = label
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .slice(0, 24);
-  return `t_${safe}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  return testRunName(label);
 }

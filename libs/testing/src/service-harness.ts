@@ -36,10 +36,18 @@ export async function startServiceForTest<C extends ServiceConfig>(
     ...env,
   });
   const logger = createLogger(definition.name, config.LOG_LEVEL);
-  await definition.prepare?.(config, logger);
-  const app = await createServiceApp(definition, config, logger);
+  let app: NestFastifyApplication | undefined;
+  try {
+    await definition.prepare?.(config, logger);
+    app = await createServiceApp(definition, config, logger);
+    await app.getHttpAdapter().getInstance().ready();
+  } catch (error) {
+    // A failed start must not leave its database behind (one the caller passed in is the caller's to drop).
+    await app?.close().catch(() => undefined);
+    if (!env['DB_NAME']) await dropDatabase(config, config.DB_NAME).catch(() => undefined);
+    throw error;
+  }
   const fastify = app.getHttpAdapter().getInstance();
-  await fastify.ready();
   return {
     app,
     config,

@@ -145,6 +145,8 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
     await Promise.all([...processes.values()].map((p) => waitReady(p)));
   } catch (error) {
     await stopAll();
+    // The services created their databases as they started; the logs stay for the failure's investigation.
+    for (const db of databases) await dropDatabase(testDatabaseConfig(db), db).catch(() => undefined);
     throw error;
   }
 
