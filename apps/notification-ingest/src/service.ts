@@ -3,6 +3,7 @@ import { prepareDatabase } from '@shop/persistence';
 import type { ServiceDefinition } from '@shop/runtime';
 import { AppModule } from './app.module';
 import { configureCallbackBodies } from './callbacks/callback-bodies';
+import { configureCallbackErrorFormats } from './callbacks/callback-error-format';
 import { configureCallbackSources } from './callbacks/callback-sources';
 import { schema } from './schema';
 import { NotificationIngestConfig } from './notification-ingest.config';
@@ -16,6 +17,7 @@ export const service: ServiceDefinition<NotificationIngestConfig> = {
   configure: (app) => {
     configureCallbackSources(app);
     configureCallbackBodies(app);
+    configureCallbackErrorFormats(app);
     connectEventHandlers(app, 'notification-ingest');
   },
 };

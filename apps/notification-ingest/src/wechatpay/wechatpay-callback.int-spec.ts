@@ -227,7 +227,7 @@ describe('POST /callbacks/wechatpay', () => {
         const atLimit = await harness.post('wechatpay', padded(limit), JSON_TYPE);
         expect([atLimit.statusCode, atLimit.json()]).toEqual([400, { code: 'FAIL', message: expect.any(String) }]);
         const over = await harness.post('wechatpay', padded(limit + 1), JSON_TYPE);
-        expect(over.statusCode).toBe(413);
+        expect([over.statusCode, over.json()]).toEqual([413, { code: 'FAIL', message: expect.any(String) }]);
       });
       expect(outcomes).toEqual({ rejected_malformed: 1, rejected_too_large: 1 });
     });
@@ -241,7 +241,8 @@ describe('POST /callbacks/wechatpay', () => {
           expect([response.statusCode, response.json()]).toEqual([415, { code: 'FAIL', message: expect.any(String) }]);
         }
         // No parser at all for this type: Fastify refuses it before the controller.
-        expect((await harness.post('wechatpay', '<xml/>', 'application/xml')).statusCode).toBe(415);
+        const unparsed = await harness.post('wechatpay', '<xml/>', 'application/xml');
+        expect([unparsed.statusCode, unparsed.json()]).toEqual([415, { code: 'FAIL', message: expect.any(String) }]);
       });
       expect(outcomes).toEqual({ rejected_content_type: 3 });
     });
