@@ -25,6 +25,7 @@ interface Order {
   status: string;
   totalAmount: number;
   cancelReason?: string | null;
+  paymentDueAt: string | null;
   timeline: { event: string }[];
   payments: { provider: string; status: string; providerTransactionId: string | null }[];
 }
@@ -106,7 +107,7 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s expiry and active query, 
       },
       { timeoutMs: 30_000 + TIMEOUT_SECONDS * 1000, message: `order ${order.orderNo} expired` },
     );
-    expect(cancelled).toMatchObject({ cancelReason: 'expired' });
+    expect(cancelled).toMatchObject({ cancelReason: 'expired', paymentDueAt: null });
     const closedAttempt = await eventually(async () => {
       const current = await orderOf(order.orderNo);
       return current.payments[0]?.status === 'CLOSED' ? current : undefined;

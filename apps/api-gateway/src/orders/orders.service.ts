@@ -76,6 +76,8 @@ export class OrdersService {
         subject: subjectOf(order),
         provider: dto.provider,
         method: dto.method,
+        // The provider's payment expires with the order (UnionPay's cannot be closed, so this is its only end).
+        ...(typeof order.paymentDueAt === 'string' ? { payBy: order.paymentDueAt } : {}),
       },
       // The payment-gateway waits on the provider (its own timeout is shorter).
       timeoutMs: 20_000,

@@ -32,6 +32,11 @@ export interface OrderDetailsView {
   currency: string;
   items: OrderLineView[];
   createdAt: string;
+  /**
+   * While PENDING_PAYMENT: when the order expires unless paid (createdAt + ORDER_PAYMENT_TIMEOUT_SECONDS). Provider
+   * payments are opened to expire then too. Null in every other status.
+   */
+  paymentDueAt: string | null;
   paidAt: string | null;
   paymentProvider: string | null;
   providerTransactionId: string | null;

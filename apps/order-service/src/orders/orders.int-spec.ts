@@ -112,6 +112,7 @@ describe('order-service orders API', () => {
           { sku: 'MUG-CELADON', name: 'Celadon mug, 350 ml', quantity: 1, unitAmount: 6800, lineAmount: 6800 },
         ],
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        paymentDueAt: expect.any(String),
         paidAt: null,
         paymentProvider: null,
         providerTransactionId: null,
@@ -122,6 +123,8 @@ describe('order-service orders API', () => {
           { at: order.createdAt, event: 'created', detail: { totalAmount: 32_400, currency: 'CNY', lineCount: 2 } },
         ],
       });
+      // Unpaid, it expires ORDER_PAYMENT_TIMEOUT_SECONDS (default 1800) after creation: the sweep's own rule.
+      expect(Date.parse(order.paymentDueAt) - Date.parse(order.createdAt)).toBe(1800 * 1000);
       // The order number starts with the UTC time of creation.
       const utc = new Date().toISOString().slice(0, 10).replace(/-/g, '');
       expect(order.orderNo.slice(0, 8)).toBe(utc);

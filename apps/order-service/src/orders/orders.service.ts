@@ -3,6 +3,7 @@ import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { OrderCreatedV1, Topics, deterministicEventId } from '@shop/contracts';
 import { MessagingService, addToOutbox } from '@shop/messaging';
 import { CatalogService } from '../catalog/catalog.service';
+import { OrderServiceConfig } from '../order-service.config';
 import type { CreateOrderDto } from './create-order.dto';
 import type { ListOrdersQueryDto } from './list-orders-query.dto';
 import { newOrderNo } from './order-number';
@@ -33,6 +34,7 @@ export class OrdersService {
     private readonly catalog: CatalogService,
     private readonly orders: OrdersRepository,
     private readonly messaging: MessagingService,
+    private readonly config: OrderServiceConfig,
   ) {}
 
   /**
@@ -130,6 +132,12 @@ export class OrdersService {
       currency: order.currency,
       items,
       createdAt: order.createdAt.toISOString(),
+      // The same deadline the expiry sweep applies (created_at + the timeout), so a provider told to expire the
+      // payment then and the sweep agree.
+      paymentDueAt:
+        order.status === 'PENDING_PAYMENT'
+          ? new Date(order.createdAt.getTime() + this.config.ORDER_PAYMENT_TIMEOUT_SECONDS * 1000).toISOString()
+          : null,
       paidAt: order.paidAt?.toISOString() ?? null,
       paymentProvider: order.paymentProvider,
       providerTransactionId: order.providerTransactionId,

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { type Currency, SUPPORTED_CURRENCIES } from '@shop/money';
 import type { PaymentMethod } from '@shop/providers';
 import { PAYMENT_METHODS, PROVIDER_NAMES, type ProviderName } from '../providers/provider-catalog';
@@ -28,4 +28,12 @@ export class CreatePaymentDto {
 
   @IsIn(PAYMENT_METHODS, { message: `method must be one of ${PAYMENT_METHODS.join(', ')}` })
   method!: PaymentMethod;
+
+  /**
+   * When the order expires unless paid (ISO 8601 with offset): the provider's payment is opened to expire then
+   * too. Omitted: the provider's default lifetime (the order's expiry still closes it).
+   */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'payBy must be an ISO 8601 date-time, e.g. 2026-11-27T08:30:00.000Z' })
+  payBy?: string;
 }

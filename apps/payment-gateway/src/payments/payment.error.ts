@@ -8,6 +8,7 @@ export type PaymentErrorCode =
   | 'AMOUNT_OUT_OF_RANGE'
   | 'PROVIDER_DISABLED'
   | 'ORDER_ALREADY_PAID'
+  | 'ORDER_PAYMENT_EXPIRED'
   | 'PROVIDER_ERROR';
 
 const STATUS: Record<PaymentErrorCode, HttpStatus> = {
@@ -16,6 +17,7 @@ const STATUS: Record<PaymentErrorCode, HttpStatus> = {
   AMOUNT_OUT_OF_RANGE: HttpStatus.BAD_REQUEST,
   PROVIDER_DISABLED: HttpStatus.UNPROCESSABLE_ENTITY,
   ORDER_ALREADY_PAID: HttpStatus.CONFLICT,
+  ORDER_PAYMENT_EXPIRED: HttpStatus.CONFLICT,
   PROVIDER_ERROR: HttpStatus.BAD_GATEWAY,
 };
 

@@ -9,6 +9,7 @@ import { PROVIDER_CAPABILITIES, type ProviderName } from '../providers/provider-
 import { ProviderRegistry } from '../providers/provider-registry';
 import type { CreatePaymentDto } from './create-payment.dto';
 import type { PaymentAttemptStatus } from './payment-attempt.entity';
+import { providerLifetime } from './payment-deadline';
 import { PaymentError } from './payment.error';
 import type { CreatedPaymentView, PaymentAttemptView, PaymentSucceededOutcome } from './payment.views';
 import { ProviderRequestLog } from './provider-request-log';
@@ -55,6 +56,10 @@ export class PaymentsService {
    */
   async createPayment(request: CreatePaymentDto): Promise<CreatedPaymentView> {
     const provider = this.providerFor(request);
+    const timeoutExpress =
+      request.payBy === undefined
+        ? undefined
+        : providerLifetime(request.provider, request.orderNo, new Date(request.payBy), new Date());
     const paymentId = await this.openAttempt(request);
     const operation = `create-payment:${request.method}`;
     const started = performance.now();
@@ -66,6 +71,7 @@ export class PaymentsService {
         subject: request.subject,
         method: request.method,
         notifyUrl: this.providers.notifyUrl(request.provider),
+        timeoutExpress,
       });
     } catch (error) {
       throw await this.providerFailed(request, paymentId, operation, performance.now() - started, error);

@@ -11,6 +11,7 @@ import {
   generateUnionPayCertificates,
   generateWechatPayKeys,
 } from '@shop/provider-simulators';
+import { parseUnionPayTime } from '@shop/providers';
 import { eventually, startServiceForTest, type RunningService } from '@shop/testing';
 import type { PaymentGatewayConfig } from '../payment-gateway.config';
 import { service } from '../service';
@@ -170,6 +171,62 @@ describe('payment-gateway with WeChat Pay, UnionPay and Stripe', () => {
       code: 'UNSUPPORTED_METHOD',
       details: { provider: 'stripe', method: 'page', supported: ['checkout'] },
     });
+  });
+
+  it('opens every provider’s payment to expire with the order (payBy), and refuses a deadline already passed', async () => {
+    const payBy = new Date(Date.now() + 20 * 60_000);
+    const withDeadline = async (provider: string, method: string) => {
+      const orderNo = newOrderNo();
+      const response = await gateway.request({
+        method: 'POST',
+        url: '/internal/v1/payments',
+        payload: {
+          orderNo,
+          amount: 500,
+          currency: 'CNY',
+          subject: 'Shop order',
+          provider,
+          method,
+          payBy: payBy.toISOString(),
+        },
+      });
+      expect(response.statusCode).toBe(201);
+      return { orderNo, body: response.json<{ form?: { fields: Record<string, string> } }>() };
+    };
+    const minute = 60_000;
+    const wechatOrder = await withDeadline('wechatpay', 'native');
+    const wechatExpiry = new Date(wechat.trade(wechatOrder.orderNo)!.timeExpire!).getTime();
+    expect(wechatExpiry - payBy.getTime()).toBeGreaterThanOrEqual(-1000);
+    expect(wechatExpiry - payBy.getTime()).toBeLessThan(minute + 1000);
+    // UnionPay cannot close a consume: its payTimeout (China time) is the only end it has.
+    const unionPayOrder = await withDeadline('unionpay', 'page');
+    const payTimeout = parseUnionPayTime(unionPayOrder.body.form!.fields.payTimeout)!.getTime();
+    expect(payTimeout - payBy.getTime()).toBeGreaterThanOrEqual(-1000);
+    expect(payTimeout - payBy.getTime()).toBeLessThan(minute + 1000);
+    // Stripe's minimum is 30 minutes: the session outlives the order, whose expiry expires it.
+    const stripeOrder = await withDeadline('stripe', 'checkout');
+    const expiresAt = stripe.session(stripeOrder.orderNo)!.expires_at * 1000;
+    expect(expiresAt - Date.now()).toBeGreaterThan(29 * minute);
+    expect(expiresAt - Date.now()).toBeLessThan(31 * minute);
+
+    const lateOrder = newOrderNo();
+    const late = await gateway.request({
+      method: 'POST',
+      url: '/internal/v1/payments',
+      payload: {
+        orderNo: lateOrder,
+        amount: 500,
+        currency: 'CNY',
+        subject: 'Shop order',
+        provider: 'wechatpay',
+        method: 'native',
+        payBy: new Date(Date.now() - 1000).toISOString(),
+      },
+    });
+    expect(late.statusCode).toBe(409);
+    expect(late.json()).toMatchObject({ code: 'ORDER_PAYMENT_EXPIRED', details: { orderNo: lateOrder } });
+    expect(await db.query('SELECT 1 FROM payment_attempts WHERE order_no = $1', [lateOrder])).toEqual([]);
+    expect(wechat.trade(lateOrder)).toBeUndefined();
   });
 
   describe('WeChat Pay', () => {
