@@ -1,14 +1,18 @@
-// `npm run bench -- [--n 2000] [--concurrency 50]`: a load benchmark against a system started with `npm start`
-// (default ports, the local Alipay simulator's keys from .cache/dev/secrets.json). It creates N orders through
-// the public API, drives N correctly signed Alipay notifications at the given concurrency straight at
-// notification-ingest, waits until every order is PAID, and prints callbacks/s, acknowledgement latency,
-// callback-to-PAID latency, and each service's CPU time and peak memory. It is a measurement, not a test.
+// `npm run bench -- [--n 2000] [--concurrency 50] [--provider alipay]`: a load benchmark against a system started
+// with `npm start` (default ports and simulators, keys from .cache/dev/secrets.json). It creates N orders through
+// the public API, then drives N correctly signed payment notifications at the given concurrency, waits until every
+// order is PAID, and prints callbacks/s, acknowledgement latency, callback-to-PAID latency, and each service's CPU
+// time and peak memory. It is a measurement, not a test.
+//   alipay (default): notifications signed here with the simulator's Alipay key, posted straight at the ingest.
+//   wechatpay | unionpay | stripe: each order's payment is started through the API (payment-gateway signs a
+//   request to the simulator), then the running simulator is asked to pay it and delivers its own signed (WeChat
+//   Pay: encrypted) notification; latencies then include the simulator's signing.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { URLSearchParams, fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -23,7 +27,34 @@ const N = Number(option('n', 2000));
 const CONCURRENCY = Number(option('concurrency', 50));
 const GATEWAY = option('gateway', 'http://127.0.0.1:3000');
 const INGEST = option('ingest', 'http://127.0.0.1:3001');
+const PROVIDER = option('provider', 'alipay');
 const CLK_TCK = 100; // Linux USER_HZ
+
+// How each simulated provider is driven: its payment method, its control call, and its acknowledgement.
+const SIMULATED = {
+  wechatpay: {
+    method: 'native',
+    port: process.env.WECHATPAY_SIM_PORT ?? 3101,
+    pay: (orderNo) => `/_simulator/wechatpay/trades/${orderNo}/pay`,
+    body: {},
+    acknowledged: (d) => d.status === 204,
+  },
+  unionpay: {
+    method: 'page',
+    port: process.env.UNIONPAY_SIM_PORT ?? 3102,
+    pay: (orderNo) => `/_simulator/unionpay/trades/${orderNo}/pay`,
+    body: {},
+    acknowledged: (d) => d.status === 200 && d.body === 'ok',
+  },
+  stripe: {
+    method: 'checkout',
+    port: process.env.STRIPE_SIM_PORT ?? 3103,
+    pay: (orderNo) => `/_simulator/stripe/sessions/${orderNo}/pay`,
+    // One webhook per payment, as for the other providers (payment_intent.succeeded would be a duplicate).
+    body: { events: ['checkout.session.completed'] },
+    acknowledged: (d) => d.status >= 200 && d.status < 300,
+  },
+};
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const ms = (n) => `${n.toFixed(1)} ms`;
@@ -82,7 +113,59 @@ async function json(method, url, token, body) {
   return JSON.parse(text);
 }
 
+/** Starts each order's payment through the API; UnionPay's buyer then posts the signed form to the simulator. */
+async function startPayments(orders, token) {
+  const { method } = SIMULATED[PROVIDER];
+  console.log(`Starting ${orders.length} ${PROVIDER} payments through the API at concurrency ${CONCURRENCY}...`);
+  const latencies = [];
+  const started = performance.now();
+  await pool(orders, CONCURRENCY, async (order) => {
+    const t0 = performance.now();
+    const answer = await json('POST', `${GATEWAY}/api/v1/orders/${order.orderNo}/payments`, token, {
+      provider: PROVIDER,
+      method,
+    });
+    latencies.push(performance.now() - t0);
+    if (answer.form) {
+      const response = await fetch(answer.form.action, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(answer.form.fields).toString(),
+      });
+      if (response.status !== 200) throw new Error(`the UnionPay simulator refused a form: ${response.status}`);
+    }
+  });
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  console.log(
+    `  ${orders.length} payments in ${seconds.toFixed(1)} s (${(orders.length / seconds).toFixed(0)}/s), ` +
+      `POST /payments p50 / p99: ${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))}`,
+  );
+}
+
+/** Asks the running simulator to pay each order; it delivers the signed notification and reports our answer. */
+async function simulatedCallbacks(orders, sentAt, ackLatencies) {
+  const provider = SIMULATED[PROVIDER];
+  const base = `http://127.0.0.1:${provider.port}`;
+  return pool(orders, CONCURRENCY, async (order) => {
+    const started = performance.now();
+    sentAt.set(order.orderNo, Date.now());
+    const response = await fetch(`${base}${provider.pay(order.orderNo)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(provider.body),
+    });
+    const result = await response.json();
+    ackLatencies.push(performance.now() - started);
+    const deliveries = result.deliveries ?? [result];
+    return { acknowledged: response.ok && deliveries.every(provider.acknowledged), result };
+  });
+}
+
 async function main() {
+  if (PROVIDER !== 'alipay' && !SIMULATED[PROVIDER]) {
+    throw new Error(`--provider must be alipay, wechatpay, unionpay or stripe, not ${PROVIDER}`);
+  }
   const secretsFile = path.join(ROOT, '.cache/dev/secrets.json');
   if (!fs.existsSync(secretsFile) || !fs.existsSync(path.join(ROOT, 'dist'))) {
     throw new Error('Start the system first with `npm start` (it builds and creates .cache/dev/secrets.json).');
@@ -117,38 +200,42 @@ async function main() {
   // notification-ingest learns orders from OrderCreated events; give the last ones a moment to arrive.
   await new Promise((resolve) => setTimeout(resolve, 2000));
 
-  console.log(`Sending ${N} signed Alipay notifications at concurrency ${CONCURRENCY}...`);
+  if (PROVIDER !== 'alipay') await startPayments(orders, token);
+
+  console.log(`Sending ${N} signed ${PROVIDER} notifications at concurrency ${CONCURRENCY}...`);
   const sentAt = new Map();
   const ackLatencies = [];
   const callbackStart = performance.now();
-  const answers = await pool(orders, CONCURRENCY, async (order) => {
-    const now = new Date(Date.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
-    const fields = signer.buildNotification({
-      notify_id: randomBytes(16).toString('hex'),
-      notify_time: now,
-      notify_type: 'trade_status_sync',
-      app_id: secrets.alipay.appId,
-      seller_id: secrets.alipay.sellerId,
-      charset: 'utf-8',
-      version: '1.0',
-      sign_type: 'RSA2',
-      out_trade_no: order.orderNo,
-      trade_no: `2026${randomBytes(12).toString('hex').replace(/[a-f]/g, '7').slice(0, 24)}`,
-      trade_status: 'TRADE_SUCCESS',
-      total_amount: (order.totalAmount / 100).toFixed(2),
-      receipt_amount: (order.totalAmount / 100).toFixed(2),
-      gmt_payment: now,
-    });
-    const started = performance.now();
-    sentAt.set(order.orderNo, Date.now());
-    const answer = await signer.postNotification(`${INGEST}/callbacks/alipay`, fields);
-    ackLatencies.push(performance.now() - started);
-    return answer;
-  });
+  const answers = await (PROVIDER !== 'alipay'
+    ? simulatedCallbacks(orders, sentAt, ackLatencies)
+    : pool(orders, CONCURRENCY, async (order) => {
+        const now = new Date(Date.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+        const fields = signer.buildNotification({
+          notify_id: randomBytes(16).toString('hex'),
+          notify_time: now,
+          notify_type: 'trade_status_sync',
+          app_id: secrets.alipay.appId,
+          seller_id: secrets.alipay.sellerId,
+          charset: 'utf-8',
+          version: '1.0',
+          sign_type: 'RSA2',
+          out_trade_no: order.orderNo,
+          trade_no: `2026${randomBytes(12).toString('hex').replace(/[a-f]/g, '7').slice(0, 24)}`,
+          trade_status: 'TRADE_SUCCESS',
+          total_amount: (order.totalAmount / 100).toFixed(2),
+          receipt_amount: (order.totalAmount / 100).toFixed(2),
+          gmt_payment: now,
+        });
+        const started = performance.now();
+        sentAt.set(order.orderNo, Date.now());
+        const answer = await signer.postNotification(`${INGEST}/callbacks/alipay`, fields);
+        ackLatencies.push(performance.now() - started);
+        return { acknowledged: answer.body === 'success', result: answer };
+      }));
   const callbackSeconds = (performance.now() - callbackStart) / 1000;
-  const failed = answers.filter((a) => a.body !== 'success');
+  const failed = answers.filter((a) => !a.acknowledged);
   if (failed.length)
-    console.log(`  ${failed.length} notifications not acknowledged, e.g. ${JSON.stringify(failed[0])}`);
+    console.log(`  ${failed.length} notifications not acknowledged, e.g. ${JSON.stringify(failed[0].result)}`);
 
   console.log('Waiting until every order is PAID...');
   const paidLatencies = [];
@@ -168,7 +255,7 @@ async function main() {
 
   ackLatencies.sort((a, b) => a - b);
   paidLatencies.sort((a, b) => a - b);
-  console.log(`\nResults for N=${N}, concurrency ${CONCURRENCY}`);
+  console.log(`\nResults for ${PROVIDER}, N=${N}, concurrency ${CONCURRENCY}`);
   console.log(
     `  callbacks/s:              ${(N / callbackSeconds).toFixed(0)} (${N} in ${callbackSeconds.toFixed(1)} s)`,
   );

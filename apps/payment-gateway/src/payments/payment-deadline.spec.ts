@@ -11,9 +11,9 @@ describe('providerLifetime', () => {
     expect(providerLifetime('alipay', 'ORDER0001', inSeconds(1), now)).toBe('1m');
   });
 
-  it('holds the lifetime to what the provider accepts (Stripe: 30 minutes to 24 hours; Alipay: 15 days)', () => {
-    expect(providerLifetime('stripe', 'ORDER0001', inSeconds(10 * 60), now)).toBe('30m');
-    expect(providerLifetime('stripe', 'ORDER0001', inSeconds(3 * 24 * 3600), now)).toBe('1440m');
+  it('holds the lifetime inside what the provider accepts (Stripe: 30 minutes to 24 hours, with a minute to spare; Alipay: 15 days)', () => {
+    expect(providerLifetime('stripe', 'ORDER0001', inSeconds(10 * 60), now)).toBe('31m');
+    expect(providerLifetime('stripe', 'ORDER0001', inSeconds(3 * 24 * 3600), now)).toBe('1439m');
     expect(providerLifetime('alipay', 'ORDER0001', inSeconds(20 * 24 * 3600), now)).toBe('21600m');
   });
 

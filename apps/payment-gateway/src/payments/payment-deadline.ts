@@ -2,13 +2,14 @@ import type { ProviderName } from '../providers/provider-catalog';
 import { PaymentError } from './payment.error';
 
 // What each provider accepts as a payment's lifetime, in minutes. Stripe Checkout sessions live 30 minutes to
-// 24 hours; Alipay's timeout_express at most 15 days. A shorter deadline than a provider's minimum is still kept:
+// 24 hours counted from creation on Stripe's clock: 31 leaves a minute for transit and clock skew, since exactly 30
+// is refused whenever Stripe's second ticks over before it checks. Alipay's timeout_express is at most 15 days. A shorter deadline than a provider's minimum is still kept:
 // the order's expiry closes the provider's transaction then (and UnionPay, which cannot be closed, has no minimum).
 const LIFETIME_MINUTES: Readonly<Record<ProviderName, { min: number; max: number }>> = {
   alipay: { min: 1, max: 15 * 24 * 60 },
   wechatpay: { min: 1, max: 30 * 24 * 60 },
   unionpay: { min: 1, max: 30 * 24 * 60 },
-  stripe: { min: 30, max: 24 * 60 },
+  stripe: { min: 31, max: 24 * 60 - 1 },
 };
 
 /**
