@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { dropDatabase } from '@shop/persistence';
 import { generateAlipayKeys } from '@shop/provider-simulators';
-import { eventually, testBrokers, testDatabaseConfig, uniqueName } from '@shop/testing';
+import { eventually, freePort, testBrokers, testDatabaseConfig, uniqueName } from '@shop/testing';
 import { callDevEnv } from './startup-dev-env';
 
 // These specs run the compiled services and `npm start`'s script as a user would (npm test builds first).
@@ -51,14 +51,6 @@ function run(args: string[], env: Record<string, string>, timeoutMs = 60_000): P
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function processesWithEnv(marker: string): number[] {
@@ -270,9 +262,18 @@ describe('npm start (scripts/start.mjs)', () => {
     started.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => started.on('exit', (code) => resolve(code)));
 
-    await eventually(async () => (output.includes('All services ready') ? true : undefined), {
-      timeoutMs: 90_000,
-      message: `all services ready; output so far:\n${output}`,
+    // The output is read when it fails, not when the wait starts: what it printed is what explains a timeout.
+    await eventually(
+      async () => {
+        if (started.exitCode !== null) throw new Error(`npm start exited with ${started.exitCode}`);
+        return output.includes('All services ready') ? true : undefined;
+      },
+      {
+        timeoutMs: 120_000,
+        message: 'all services ready',
+      },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; output so far:\n${output}`);
     });
     names.forEach((name, i) =>
       expect(output).toMatch(new RegExp(`${name}\\s+http://127\\.0\\.0\\.1:${ports[i]}\\s+ready`)),
@@ -307,7 +308,7 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(processesWithEnv(marker)).toEqual([]);
     for (const port of [...ports, ...Object.values(simulated)])
       await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow('fetch failed');
-  }, 120_000);
+  }, 180_000);
 
   it('exits non-zero with a clear message when PostgreSQL is unreachable', async () => {
     const result = await run(['scripts/start.mjs'], {

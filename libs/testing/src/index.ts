@@ -11,3 +11,4 @@ export { callJson } from './http-client';
 export type { JsonAnswer } from './http-client';
 export { FIXTURE_IDS, startProviderFixtures } from './provider-fixtures';
 export type { ProviderFixtures } from './provider-fixtures';
+export { freePort } from './ports';

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { dropDatabase } from '@shop/persistence';
+import { freePort } from './ports';
 import { testBrokers } from './kafka';
 import { uniqueName } from './names';
 import { testDatabaseConfig } from './postgres';
@@ -38,14 +38,6 @@ export interface RunningSystem {
   /** The last lines a service logged, for failure messages. */
   logTail(name: ServiceName, lines?: number): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function waitReady(process: ServiceProcess, timeoutMs = 60_000): Promise<void> {
