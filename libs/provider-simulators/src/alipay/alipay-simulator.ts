@@ -1,6 +1,6 @@
 import { randomBytes, randomInt, type KeyObject } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeHttp, listenHttp } from '../http-server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SimulatorHttp } from '../http-server';
 import { ALIPAY_AMOUNT_RANGE, fromAlipayAmount } from '@shop/money';
 import { SimulatorError } from '../simulator-error';
 import { loadPrivateKey, loadPublicKey, rsa2, rsa2Check, signingText } from './alipay-signature';
@@ -156,10 +156,16 @@ export class AlipaySimulator {
   private readonly now: () => Date;
   private readonly maxClockSkewMs: number;
   private readonly tradeMap = new Map<string, AlipaySimulatedTrade>();
-  private server: Server | undefined;
-  private base: string | undefined;
+  private readonly http: SimulatorHttp;
 
   constructor(private readonly options: AlipaySimulatorOptions) {
+    this.http = new SimulatorHttp(
+      'AlipaySimulator',
+      (req, res) => this.handle(req, res),
+      (res, message) => this.send(res, 500, 'application/json', JSON.stringify({ error: message })),
+      options.port,
+      options.host,
+    );
     if (!options.appId || !options.sellerId) {
       throw new SimulatorError('SIMULATOR_CONFIG_INVALID', 'AlipaySimulator needs appId and sellerId');
     }
@@ -170,31 +176,18 @@ export class AlipaySimulator {
   }
 
   /** Starts listening and returns the base URL, e.g. http://127.0.0.1:41234. */
-  async start(): Promise<string> {
-    if (this.base !== undefined) return this.base;
-    const { server, baseUrl } = await listenHttp(
-      (req, res) => this.handle(req, res),
-      (res, message) => this.send(res, 500, 'application/json', JSON.stringify({ error: message })),
-      this.options.port,
-      this.options.host,
-    );
-    this.server = server;
-    this.base = baseUrl;
-    return baseUrl;
+  start(): Promise<string> {
+    return this.http.start();
   }
 
   /** Stops listening and drops open connections. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    this.base = undefined;
-    await closeHttp(server);
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   /** The base URL; throws before `start`. */
   get baseUrl(): string {
-    if (this.base === undefined) throw new SimulatorError('SIMULATOR_NOT_STARTED', 'AlipaySimulator is not started');
-    return this.base;
+    return this.http.baseUrl;
   }
 
   /** What a merchant configures as the gateway: base + '/gateway.do'. */

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeHttp, listenHttp } from '../http-server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SimulatorHttp } from '../http-server';
 import { SimulatorError } from '../simulator-error';
 import { type StripeFormObject, type StripeFormValue, StripeFormError, decodeStripeForm } from './stripe-form';
 import { randomAlphanumeric } from './stripe-secrets';
@@ -246,10 +246,16 @@ export class StripeSimulator {
   private readonly sessionMap = new Map<string, SessionRecord>();
   private readonly intentMap = new Map<string, StripePaymentIntentObject>();
   private readonly idempotency = new Map<string, StoredAnswer>();
-  private server: Server | undefined;
-  private base: string | undefined;
+  private readonly http: SimulatorHttp;
 
   constructor(private readonly options: StripeSimulatorOptions) {
+    this.http = new SimulatorHttp(
+      'StripeSimulator',
+      (req, res) => this.handle(req, res),
+      (res, message) => this.json(res, 500, { error: { type: 'api_error', message } }),
+      options.port,
+      options.host,
+    );
     // A simulator must never hold a live key: it would accept (and a misrouted client would send) real credentials.
     if (typeof options.secretKey !== 'string' || !/^sk_test_\S+$/.test(options.secretKey)) {
       throw new SimulatorError('SIMULATOR_CONFIG_INVALID', 'StripeSimulator needs a test secret key (sk_test_...)');
@@ -264,31 +270,18 @@ export class StripeSimulator {
   }
 
   /** Starts listening and returns the base URL (what the adapter takes as apiBaseUrl), e.g. http://127.0.0.1:3103. */
-  async start(): Promise<string> {
-    if (this.base !== undefined) return this.base;
-    const { server, baseUrl } = await listenHttp(
-      (req, res) => this.handle(req, res),
-      (res, message) => this.json(res, 500, { error: { type: 'api_error', message } }),
-      this.options.port,
-      this.options.host,
-    );
-    this.server = server;
-    this.base = baseUrl;
-    return baseUrl;
+  start(): Promise<string> {
+    return this.http.start();
   }
 
   /** Stops listening and drops open connections. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    this.base = undefined;
-    await closeHttp(server);
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   /** The base URL; throws before `start`. */
   get baseUrl(): string {
-    if (this.base === undefined) throw new SimulatorError('SIMULATOR_NOT_STARTED', 'StripeSimulator is not started');
-    return this.base;
+    return this.http.baseUrl;
   }
 
   /** Every Checkout Session so far, oldest first (copies, expiry applied). */

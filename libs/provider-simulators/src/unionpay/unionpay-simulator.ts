@@ -1,6 +1,6 @@
 import { type KeyObject, X509Certificate, randomInt } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeHttp, listenHttp } from '../http-server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SimulatorHttp } from '../http-server';
 import { SimulatorError } from '../simulator-error';
 import { type IssuedCertificate, makeExpiredLeaf, makeForeignCaLeaf, makeWrongCnLeaf } from './unionpay-certs';
 import { acpAnswerText, acpSign, acpVerify, loadAcpPrivateKey } from './unionpay-signature';
@@ -169,10 +169,16 @@ export class UnionPaySimulator {
   private readonly now: () => Date;
   private readonly maxClockSkewMs: number;
   private readonly tradeMap = new Map<string, UnionPaySimulatedTrade>();
-  private server: Server | undefined;
-  private base: string | undefined;
+  private readonly http: SimulatorHttp;
 
   constructor(private readonly options: UnionPaySimulatorOptions) {
+    this.http = new SimulatorHttp(
+      'UnionPaySimulator',
+      (req, res) => this.handle(req, res),
+      (res, message) => this.send(res, 500, 'application/json', JSON.stringify({ error: message })),
+      options.port,
+      options.host,
+    );
     if (!options.merId) throw new SimulatorError('SIMULATOR_CONFIG_INVALID', 'UnionPaySimulator needs merId');
     try {
       const merchant = new X509Certificate(options.merchantCert.replace(/\\n/g, '\n'));
@@ -195,33 +201,18 @@ export class UnionPaySimulator {
   }
 
   /** Starts listening and returns the base URL, which is also what a merchant configures as gatewayUrl. */
-  async start(): Promise<string> {
-    if (this.base !== undefined) return this.base;
-    const { server, baseUrl } = await listenHttp(
-      (req, res) => this.handle(req, res),
-      (res, message) => this.send(res, 500, 'application/json', JSON.stringify({ error: message })),
-      this.options.port,
-      this.options.host,
-    );
-    this.server = server;
-    this.base = baseUrl;
-    return baseUrl;
+  start(): Promise<string> {
+    return this.http.start();
   }
 
   /** Stops listening and drops open connections. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    this.base = undefined;
-    await closeHttp(server);
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   /** The base URL (gatewayUrl); throws before `start`. */
   get baseUrl(): string {
-    if (this.base === undefined) {
-      throw new SimulatorError('SIMULATOR_NOT_STARTED', 'UnionPaySimulator is not started');
-    }
-    return this.base;
+    return this.http.baseUrl;
   }
 
   /** Every trade recorded so far, oldest first (copies). */

@@ -1,6 +1,6 @@
 import { type KeyObject, randomInt, randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeHttp, listenHttp } from '../http-server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SimulatorHttp } from '../http-server';
 import { WECHAT_PAY_AMOUNT_RANGE } from '@shop/money';
 import { SimulatorError } from '../simulator-error';
 import { loadPrivateKey, loadPublicKey } from '../alipay/alipay-signature';
@@ -167,10 +167,16 @@ export class WechatPaySimulator {
   private readonly now: () => Date;
   private readonly maxClockSkewSeconds: number;
   private readonly tradeMap = new Map<string, WechatPaySimulatedTrade>();
-  private server: Server | undefined;
-  private base: string | undefined;
+  private readonly http: SimulatorHttp;
 
   constructor(private readonly options: WechatPaySimulatorOptions) {
+    this.http = new SimulatorHttp(
+      'WechatPaySimulator',
+      (req, res) => this.handle(req, res),
+      (res, message) => this.send(res, 500, JSON.stringify({ code: 'SYSTEM_ERROR', message })),
+      options.port,
+      options.host,
+    );
     if (!options.appId || !options.mchId || !options.merchantCertSerial || !options.platformSerial) {
       throw new SimulatorError(
         'SIMULATOR_CONFIG_INVALID',
@@ -187,33 +193,18 @@ export class WechatPaySimulator {
   }
 
   /** Starts listening and returns the base URL (what the adapter takes as baseUrl), e.g. http://127.0.0.1:41234. */
-  async start(): Promise<string> {
-    if (this.base !== undefined) return this.base;
-    const { server, baseUrl } = await listenHttp(
-      (req, res) => this.handle(req, res),
-      (res, message) => this.send(res, 500, JSON.stringify({ code: 'SYSTEM_ERROR', message })),
-      this.options.port,
-      this.options.host,
-    );
-    this.server = server;
-    this.base = baseUrl;
-    return baseUrl;
+  start(): Promise<string> {
+    return this.http.start();
   }
 
   /** Stops listening and drops open connections. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    this.base = undefined;
-    await closeHttp(server);
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   /** The base URL; throws before `start`. */
   get baseUrl(): string {
-    if (this.base === undefined) {
-      throw new SimulatorError('SIMULATOR_NOT_STARTED', 'WechatPaySimulator is not started');
-    }
-    return this.base;
+    return this.http.baseUrl;
   }
 
   /** Every trade recorded so far, oldest first (copies). */
