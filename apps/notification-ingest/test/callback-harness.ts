@@ -6,10 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { Partitioners, type Consumer, type Producer } from 'kafkajs';
 import type { InjectOptions } from 'light-my-request';
 import { DataSource } from 'typeorm';
-import { Topics, type EventEnvelope } from '@shop/contracts';
+import { Topics, type EventEnvelope, type ProviderName } from '@shop/contracts';
 import { KAFKA_SETTINGS, createKafka, physicalName, type KafkaSettings } from '@shop/messaging';
 import { eventually, groupJoined, publishEnvelopes, startServiceForTest, type RunningService } from '@shop/testing';
-import type { CallbackProvider } from '../src/callbacks/callback-channel';
 import type { NotificationIngestConfig } from '../src/notification-ingest.config';
 import { service } from '../src/service';
 
@@ -84,7 +83,7 @@ export class CallbackHarness {
   }
 
   /** The provider's notify URL on this service. */
-  url(provider: CallbackProvider): string {
+  url(provider: ProviderName): string {
     return `${this.baseUrl}/callbacks/${provider}`;
   }
 
@@ -131,7 +130,7 @@ export class CallbackHarness {
   }
 
   /** How many notifications a provider has stored in all. */
-  async storedCount(provider: CallbackProvider): Promise<number> {
+  async storedCount(provider: ProviderName): Promise<number> {
     const [{ n }]: { n: number }[] = await this.db.query(
       'SELECT count(*)::int AS n FROM provider_notifications WHERE provider = $1',
       [provider],
@@ -166,7 +165,7 @@ export class CallbackHarness {
   }
 
   /** payment_callbacks_total of one provider, by outcome. */
-  async callbackCounts(provider: CallbackProvider): Promise<Record<string, number>> {
+  async callbackCounts(provider: ProviderName): Promise<Record<string, number>> {
     const response = await this.ingest.request({ method: 'GET', url: '/metrics' });
     const counts: Record<string, number> = {};
     for (const match of response.body.matchAll(/^payment_callbacks_total\{([^}]*)\} (\d+)$/gm)) {
@@ -177,7 +176,7 @@ export class CallbackHarness {
   }
 
   /** Which outcomes a block of callbacks added to payment_callbacks_total, e.g. { accepted: 1 }. */
-  async countedOutcomes(provider: CallbackProvider, action: () => Promise<void>): Promise<Record<string, number>> {
+  async countedOutcomes(provider: ProviderName, action: () => Promise<void>): Promise<Record<string, number>> {
     const before = await this.callbackCounts(provider);
     await action();
     const after = await this.callbackCounts(provider);
@@ -190,7 +189,7 @@ export class CallbackHarness {
 
   /** POSTs a body to a provider's callback route through the full HTTP pipeline (inject). */
   post(
-    provider: CallbackProvider,
+    provider: ProviderName,
     payload: string,
     contentType: string,
     headers: Record<string, string> = {},
@@ -208,7 +207,7 @@ export class CallbackHarness {
 /** Runs `action` and returns it with the outcomes it counted (a shorthand for countedOutcomes). */
 export async function withOutcomes<T>(
   harness: CallbackHarness,
-  provider: CallbackProvider,
+  provider: ProviderName,
   action: () => Promise<T>,
 ): Promise<{ result: T; outcomes: Record<string, number> }> {
   let result!: T;

@@ -2,7 +2,9 @@ export { DEAD_LETTER_SUFFIX, TOPIC_PARTITIONS, Topics, allTopics } from './topic
 export type { TopicName } from './topics';
 export { EventEnvelope } from './envelope';
 export { OrderCreatedV1, OrderLineV1 } from './events/order-created.v1';
-export { PaymentSucceededV1 } from './events/payment-succeeded.v1';
+export { PaymentSucceededV1, paymentSucceededEventId } from './events/payment-succeeded.v1';
+export { PROVIDER_NAMES, isProviderName } from './providers';
+export type { ProviderName } from './providers';
 export { deterministicEventId } from './event-id';
 export { ContractViolationError, parsePayload } from './parse-payload';
 export { OrderPaidV1 } from './events/order-paid.v1';

@@ -16,7 +16,6 @@ export type { ProviderErrorCode } from './provider-error';
 export { ProviderError } from './provider-error';
 export type { NotificationRejectReason } from './notification-rejected.error';
 export { NotificationRejectedError } from './notification-rejected.error';
-export { paymentSucceededEventId } from './payment-event-id';
 export { parsePrivateKey, parsePublicKey } from './keys';
 export type { RawJsonMember } from './raw-json-members';
 export { rawJsonMembers } from './raw-json-members';

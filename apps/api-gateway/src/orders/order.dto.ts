@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { PROVIDER_NAMES } from '@shop/contracts';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
@@ -60,7 +61,7 @@ export class ListOrdersQuery {
 
 /** Body of POST /api/v1/orders/{orderNo}/payments. */
 export class StartPaymentDto {
-  @IsIn(['alipay', 'wechatpay', 'unionpay', 'stripe'])
+  @IsIn(PROVIDER_NAMES)
   provider!: string;
 
   @IsString()

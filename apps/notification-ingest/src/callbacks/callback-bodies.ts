@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { RawServerDefault } from 'fastify';
-import { isCallbackProvider } from './callback-channel';
+import { isProviderName } from '@shop/contracts';
 import { CallbackMetrics } from './callback-metrics';
 
 /**
@@ -59,7 +59,7 @@ export function configureCallbackBodies(app: NestFastifyApplication): void {
     const outcome =
       reply.statusCode === 413 ? 'rejected_too_large' : reply.statusCode === 415 ? 'rejected_content_type' : undefined;
     // A 415 from the controller is an adapter's own refusal (WeChat Pay), already counted there.
-    if (isCallbackProvider(provider) && outcome !== undefined && request.body === undefined) {
+    if (isProviderName(provider) && outcome !== undefined && request.body === undefined) {
       metrics.count(provider, outcome);
       logger.warn({ msg: `${provider} callback refused`, provider, outcome, status: reply.statusCode });
     }

@@ -1,16 +1,6 @@
 import { Logger } from '@nestjs/common';
+import type { ProviderName } from '@shop/contracts';
 import type { PaymentProvider } from '@shop/providers';
-
-/** The providers with a callback endpoint, POST /callbacks/<provider>; the `provider` label of the metrics. */
-export const CALLBACK_PROVIDERS = ['alipay', 'wechatpay', 'unionpay', 'stripe'] as const;
-
-/** One of CALLBACK_PROVIDERS. */
-export type CallbackProvider = (typeof CALLBACK_PROVIDERS)[number];
-
-/** Whether a path segment names a provider with a callback endpoint. */
-export function isCallbackProvider(name: string | undefined): name is CallbackProvider {
-  return (CALLBACK_PROVIDERS as readonly string[]).includes(name ?? '');
-}
 
 /** What the callback path needs of a provider adapter: verify a notification, answer in the provider's format. */
 export type CallbackVerifier = Pick<PaymentProvider, 'verifyNotification' | 'ackResponse' | 'rejectResponse'>;
@@ -23,7 +13,7 @@ export interface ClaimedIds {
 
 /** A configured provider's callback endpoint: its verify-only adapter and how to read claims from its body. */
 export interface CallbackChannel {
-  readonly provider: CallbackProvider;
+  readonly provider: ProviderName;
   readonly verifier: CallbackVerifier;
   /** The ids a body claims (for the log line of a refused notification); cut short, may be absent. */
   claims(rawBody: string): ClaimedIds;
@@ -53,7 +43,7 @@ export function jsonIdClaims(rawBody: string): ClaimedIds {
 const logger = new Logger('CallbackChannels');
 
 /** Logs, once at start, that a provider's endpoint is off and why; returns the null channel. */
-export function disabledChannel(provider: CallbackProvider, variable: string): null {
+export function disabledChannel(provider: ProviderName, variable: string): null {
   logger.log(
     `${provider} callbacks disabled: ${variable} is not set; POST /callbacks/${provider} answers 404 PROVIDER_DISABLED`,
   );

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import { NotificationIngestConfig } from '../notification-ingest.config';
-import { CALLBACK_PROVIDERS, type CallbackProvider, isCallbackProvider } from './callback-channel';
+import { PROVIDER_NAMES, type ProviderName, isProviderName } from '@shop/contracts';
 import { CallbackMetrics } from './callback-metrics';
 import { IpRanges, clientAddress } from './ip-ranges';
 
@@ -54,13 +54,13 @@ export function configureCallbackSources(app: NestFastifyApplication): void {
   const metrics = app.get(CallbackMetrics);
   const logger = new Logger('CallbackSources');
   const trusted = IpRanges.parse(config.TRUSTED_PROXIES);
-  const allowed: Record<CallbackProvider, IpRanges> = {
+  const allowed: Record<ProviderName, IpRanges> = {
     alipay: IpRanges.parse(config.ALIPAY_CALLBACK_ALLOWED_IPS),
     wechatpay: IpRanges.parse(config.WECHATPAY_CALLBACK_ALLOWED_IPS),
     unionpay: IpRanges.parse(config.UNIONPAY_CALLBACK_ALLOWED_IPS),
     stripe: IpRanges.parse(config.STRIPE_CALLBACK_ALLOWED_IPS),
   };
-  for (const provider of CALLBACK_PROVIDERS) {
+  for (const provider of PROVIDER_NAMES) {
     if (allowed[provider].isEmpty) {
       logger.warn(
         `${provider.toUpperCase()}_CALLBACK_ALLOWED_IPS is empty: ${provider} callbacks are accepted from any source`,
@@ -72,7 +72,7 @@ export function configureCallbackSources(app: NestFastifyApplication): void {
 
   fastify.addHook('onRequest', async (request, reply) => {
     const provider = CALLBACK_PATH.exec(request.url)?.[1];
-    if (!isCallbackProvider(provider)) return;
+    if (!isProviderName(provider)) return;
     const source = clientAddress(
       request.socket.remoteAddress ?? request.ip,
       request.headers['x-forwarded-for'],

@@ -3,7 +3,8 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { NotificationRejectedError, type ProviderHttpResponse, type VerifiedNotification } from '@shop/providers';
 import { AppError } from '@shop/runtime';
 import { NotificationRecorder, type RecordedNotification } from '../notifications/notification-recorder';
-import type { CallbackChannel, CallbackProvider } from './callback-channel';
+import type { CallbackChannel } from './callback-channel';
+import type { ProviderName } from '@shop/contracts';
 import { CALLBACK_CHANNELS, type CallbackChannels } from './callback-channels.provider';
 import { CallbackMetrics } from './callback-metrics';
 import { type CallbackOutcome, rejectionOutcome } from './callback-outcome';
@@ -33,7 +34,7 @@ export class CallbackService {
     private readonly metrics: CallbackMetrics,
   ) {}
 
-  async handle(provider: CallbackProvider, request: CallbackRequest): Promise<ProviderHttpResponse> {
+  async handle(provider: ProviderName, request: CallbackRequest): Promise<ProviderHttpResponse> {
     const channel = this.channels[provider];
     if (channel === null) {
       throw new AppError(
@@ -88,7 +89,7 @@ export class CallbackService {
   }
 
   /** The one log line and the counter of a callback. Never the signature, the body or a key. */
-  private report(provider: CallbackProvider, outcome: CallbackOutcome, details: Record<string, unknown>): void {
+  private report(provider: ProviderName, outcome: CallbackOutcome, details: Record<string, unknown>): void {
     this.metrics.count(provider, outcome);
     const line = { msg: `${provider} callback ${outcome}`, provider, outcome, ...details };
     switch (outcome) {

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CallbackProvider } from './callback-channel';
+import type { ProviderName } from '@shop/contracts';
 import { CallbackService } from './callback.service';
 import { callbackSource } from './callback-sources';
 
@@ -36,7 +36,7 @@ export class CallbacksController {
     return this.answer('stripe', request, reply);
   }
 
-  private async answer(provider: CallbackProvider, request: FastifyRequest, reply: FastifyReply): Promise<string> {
+  private async answer(provider: ProviderName, request: FastifyRequest, reply: FastifyReply): Promise<string> {
     const answer = await this.callbacks.handle(provider, {
       body: request.body,
       contentType: request.headers['content-type'],

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { startServiceForTest, type RunningService } from '@shop/testing';
 import type { NotificationIngestConfig } from '../notification-ingest.config';
 import { service } from '../service';
-import type { CallbackProvider } from './callback-channel';
+import type { ProviderName } from '@shop/contracts';
 
 // A deployment configures only the providers it uses; the others' endpoints exist but answer 404.
 describe('callback endpoints of providers that are not configured', () => {
@@ -24,7 +24,7 @@ describe('callback endpoints of providers that are not configured', () => {
     await ingest?.stop();
   });
 
-  it.each<[CallbackProvider, string, string, string]>([
+  it.each<[ProviderName, string, string, string]>([
     ['alipay', 'ALIPAY_APP_ID', 'application/x-www-form-urlencoded', 'notify_id=1&sign=x'],
     ['wechatpay', 'WECHATPAY_APP_ID', 'application/json', '{"id":"n-1"}'],
     ['unionpay', 'UNIONPAY_MER_ID', 'application/x-www-form-urlencoded', 'queryId=1&signature=x'],

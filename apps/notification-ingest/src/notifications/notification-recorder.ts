@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { paymentSucceededEventId } from '@shop/contracts';
 import { MessagingService } from '@shop/messaging';
 import type { VerifiedNotification } from '@shop/providers';
 import type { CallbackOutcome } from '../callbacks/callback-outcome';
 import { type KnownOrder, KnownOrdersService } from '../orders/known-orders.service';
 import type { NotificationClassification } from './notification-classification';
-import { paymentEventId, writePaymentSucceeded } from './payment-event';
+import { writePaymentSucceeded } from './payment-event';
 import { ReplayKeys } from './replay-keys';
 
 /** Where and when a notification arrived, beside what it says. */
@@ -59,7 +60,9 @@ export class NotificationRecorder {
       const order = await this.knownOrders.find(manager, notification.orderNo);
       const classification = classify(notification, order);
       const isPayment = classification === 'payment' || classification === 'amount_mismatch';
-      const eventId = isPayment ? paymentEventId(notification) : undefined;
+      const eventId = isPayment
+        ? paymentSucceededEventId(notification.provider, notification.providerTransactionId)
+        : undefined;
       // ON CONFLICT DO NOTHING, not a caught unique violation: a violation would abort the whole transaction.
       // A concurrent delivery of the same notification waits here until the first one commits (then stores
       // nothing) or rolls back (then stores it itself), so a duplicate is never acknowledged before the original.

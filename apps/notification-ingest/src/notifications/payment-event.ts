@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { PaymentSucceededV1, Topics, deterministicEventId, parsePayload } from '@shop/contracts';
+import { PaymentSucceededV1, Topics, parsePayload, paymentSucceededEventId } from '@shop/contracts';
 import { addToOutbox } from '@shop/messaging';
 
 /** The producer name on every event this service writes. */
@@ -13,11 +13,6 @@ export interface ConfirmedPayment {
   readonly amount: number;
   readonly currency: string;
   readonly paidAt: Date;
-}
-
-/** The PaymentSucceeded event id of a payment: the same for its callback, its retries and an active query. */
-export function paymentEventId(payment: Pick<ConfirmedPayment, 'provider' | 'providerTransactionId'>): string {
-  return deterministicEventId(payment.provider, payment.providerTransactionId, PaymentSucceededV1.type);
 }
 
 /**
@@ -39,6 +34,6 @@ export function writePaymentSucceeded(manager: EntityManager, payment: Confirmed
     version: PaymentSucceededV1.version,
     key: payment.orderNo,
     payload,
-    eventId: paymentEventId(payment),
+    eventId: paymentSucceededEventId(payment.provider, payment.providerTransactionId),
   });
 }

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Topics, type OrderCreatedV1 } from '@shop/contracts';
+import { Topics, paymentSucceededEventId, type OrderCreatedV1 } from '@shop/contracts';
 import { MessagingService, recordInInbox } from '@shop/messaging';
-import { paymentEventId, writePaymentSucceeded } from '../notifications/payment-event';
+import { writePaymentSucceeded } from '../notifications/payment-event';
 
 /** The inbox name under which notification-ingest records the events it applied. */
 export const INGEST_CONSUMER = 'notification-ingest';
@@ -95,7 +95,7 @@ export class KnownOrdersService {
       await manager.query(`UPDATE provider_notifications SET classification = $2, event_id = $3 WHERE id = $1`, [
         orphan.id,
         matches ? 'payment' : 'amount_mismatch',
-        paymentEventId(payment),
+        paymentSucceededEventId(payment.provider, payment.providerTransactionId),
       ]);
       payments += 1;
       // Adopted within the grace period (the usual case) it was never reported and never will be: the orphan

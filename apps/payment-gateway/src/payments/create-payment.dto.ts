@@ -1,7 +1,8 @@
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { type Currency, SUPPORTED_CURRENCIES } from '@shop/money';
 import type { PaymentMethod } from '@shop/providers';
-import { PAYMENT_METHODS, PROVIDER_NAMES, type ProviderName } from '../providers/provider-catalog';
+import { PAYMENT_METHODS } from '../providers/provider-catalog';
+import { PROVIDER_NAMES, type ProviderName } from '@shop/contracts';
 
 /** Body of POST /internal/v1/payments, sent by the api-gateway after it checked the order and the caller. */
 export class CreatePaymentDto {

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { PaymentMethod } from '@shop/providers';
-import type { ProviderName } from '../providers/provider-catalog';
+import type { ProviderName } from '@shop/contracts';
 
 /**
  * Where an attempt stands. Only PENDING -> SUCCEEDED, PENDING -> FAILED and PENDING -> CLOSED exist (a database trigger refuses any

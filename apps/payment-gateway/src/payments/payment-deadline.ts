@@ -1,4 +1,4 @@
-import type { ProviderName } from '../providers/provider-catalog';
+import type { ProviderName } from '@shop/contracts';
 import { PaymentError } from './payment.error';
 
 // What each provider accepts as a payment's lifetime, in minutes. Stripe Checkout sessions live 30 minutes to

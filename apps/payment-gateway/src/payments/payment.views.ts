@@ -1,5 +1,5 @@
 import type { PaymentMethod } from '@shop/providers';
-import type { ProviderName } from '../providers/provider-catalog';
+import type { ProviderName } from '@shop/contracts';
 import type { PaymentAttemptStatus } from './payment-attempt.entity';
 
 /** The answer to POST /internal/v1/payments: what the buyer needs to pay, QR code or redirect. */

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Topics, type PaymentSucceededV1 } from '@shop/contracts';
+import { Topics, type PaymentSucceededV1, type ProviderName } from '@shop/contracts';
 import { recordInInbox } from '@shop/messaging';
 import { Money } from '@shop/money';
 import { type CreatePaymentResult, type PaymentProvider, ProviderError } from '@shop/providers';
-import { PROVIDER_CAPABILITIES, type ProviderName } from '../providers/provider-catalog';
+import { PROVIDER_CAPABILITIES } from '../providers/provider-catalog';
 import { ProviderRegistry } from '../providers/provider-registry';
 import type { CreatePaymentDto } from './create-payment.dto';
 import type { PaymentAttemptStatus } from './payment-attempt.entity';

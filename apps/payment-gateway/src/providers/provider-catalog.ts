@@ -6,13 +6,8 @@ import {
   UNION_PAY_AMOUNT_RANGE,
   WECHAT_PAY_AMOUNT_RANGE,
 } from '@shop/money';
+import type { ProviderName } from '@shop/contracts';
 import type { PaymentMethod } from '@shop/providers';
-
-/** Every provider the system knows, enabled or not; the names are part of event ids and never renamed. */
-export const PROVIDER_NAMES = ['alipay', 'wechatpay', 'unionpay', 'stripe'] as const;
-
-/** A provider name as used in the API, the database and events. */
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /** Every way of paying the PaymentProvider interface knows. */
 export const PAYMENT_METHODS = ['qr', 'page', 'native', 'checkout'] as const satisfies readonly PaymentMethod[];

@@ -8,7 +8,7 @@ import {
   wechatpayPlatformKeys,
 } from '@shop/providers';
 import type { PaymentGatewayConfig } from '../payment-gateway.config';
-import { PROVIDER_NAMES, type ProviderName } from './provider-catalog';
+import { PROVIDER_NAMES, type ProviderName } from '@shop/contracts';
 
 /** Test seams for the adapters; production uses the defaults. */
 export interface ProviderRegistryOptions {

@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Topics, type OrderCancelledV1 } from '@shop/contracts';
+import { Topics, type OrderCancelledV1, type ProviderName } from '@shop/contracts';
 import { recordInInbox } from '@shop/messaging';
 import { ProviderError } from '@shop/providers';
-import type { ProviderName } from '../providers/provider-catalog';
 import { ProviderRegistry } from '../providers/provider-registry';
 import { PAYMENT_GATEWAY_CONSUMER } from '../payments/payments.service';
 import { ProviderRequestLog, type ProviderRequestRecord } from '../payments/provider-request-log';

@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PaymentSucceededV1, Topics, deterministicEventId, parsePayload } from '@shop/contracts';
+import { PaymentSucceededV1, Topics, parsePayload, paymentSucceededEventId, type ProviderName } from '@shop/contracts';
 import { MessagingService, addToOutbox } from '@shop/messaging';
 import { type PaymentQueryResult, ProviderError } from '@shop/providers';
 import { PaymentGatewayConfig } from '../payment-gateway.config';
-import type { ProviderName } from '../providers/provider-catalog';
 import { ProviderRegistry } from '../providers/provider-registry';
 import { PAYMENT_GATEWAY_CONSUMER } from '../payments/payments.service';
 import { ProviderRequestLog } from '../payments/provider-request-log';
@@ -182,7 +181,7 @@ export class PaymentQueryService implements OnApplicationBootstrap, BeforeApplic
             type: PaymentSucceededV1.type,
             version: PaymentSucceededV1.version,
             key: attempt.order_no,
-            eventId: deterministicEventId(attempt.provider, result.providerTransactionId, PaymentSucceededV1.type),
+            eventId: paymentSucceededEventId(attempt.provider, result.providerTransactionId),
             payload,
           });
           return 'paid-published';

@@ -1,4 +1,5 @@
 import { IsIn, IsInt, IsISO8601, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { PROVIDER_NAMES } from '../providers';
 
 /** Payload of Topics.OrderPaid: an order moved PENDING_PAYMENT -> PAID after a verified payment. */
 export class OrderPaidV1 {
@@ -11,7 +12,7 @@ export class OrderPaidV1 {
   @IsString()
   customerId!: string;
 
-  @IsIn(['alipay', 'wechatpay', 'unionpay', 'stripe'])
+  @IsIn(PROVIDER_NAMES)
   provider!: string;
 
   @IsString()

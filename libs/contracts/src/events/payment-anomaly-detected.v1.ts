@@ -1,4 +1,5 @@
 import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { PROVIDER_NAMES } from '../providers';
 import { deterministicEventId } from '../event-id';
 
 /**
@@ -39,7 +40,7 @@ export class PaymentAnomalyDetectedV1 {
   @MaxLength(64)
   orderNo!: string;
 
-  @IsIn(['alipay', 'wechatpay', 'unionpay', 'stripe'])
+  @IsIn(PROVIDER_NAMES)
   provider!: string;
 
   /** The provider's id of the payment: what a refund refers to. */

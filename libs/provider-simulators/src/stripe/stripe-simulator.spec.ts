@@ -4,7 +4,7 @@ import { Money } from '@shop/money';
 import Stripe from 'stripe';
 // Relative until @shop/providers exports the Stripe adapter (requested); then import from '@shop/providers'.
 import { NotificationRejectedError } from '../../../providers/src/notification-rejected.error';
-import { paymentSucceededEventId } from '../../../providers/src/payment-event-id';
+import { paymentSucceededEventId } from '@shop/contracts';
 import type { PaymentProvider, VerifiedNotification } from '../../../providers/src/provider';
 import { StripeAdapter } from '../../../providers/src/stripe/stripe.adapter';
 import { SimulatorError } from '../simulator-error';
@@ -164,18 +164,8 @@ describe('StripeSimulator API with the official client (through StripeAdapter)',
     });
     expect(result.amount?.equals(Money.of(1999, 'USD'))).toBe(true);
     // The same id a webhook would carry: one event id for query and notification.
-    expect(
-      paymentSucceededEventId({
-        provider: 'stripe',
-        kind: 'payment-succeeded',
-        providerTransactionId: result.providerTransactionId!,
-      }),
-    ).toBe(
-      paymentSucceededEventId({
-        provider: adapter.name,
-        kind: 'payment-succeeded',
-        providerTransactionId: paid.payment_intent!,
-      }),
+    expect(paymentSucceededEventId('stripe', result.providerTransactionId!)).toBe(
+      paymentSucceededEventId(adapter.name, paid.payment_intent!),
     );
   });
 
@@ -331,7 +321,9 @@ describe('StripeSimulator webhooks into StripeAdapter.verifyNotification', () =>
     expect(fromSession.notificationKey).not.toBe(fromIntent.notificationKey);
     expect(fromSession.amount.equals(Money.of(1999, 'USD'))).toBe(true);
     expect(fromIntent.amount.equals(Money.of(1999, 'USD'))).toBe(true);
-    expect(paymentSucceededEventId(fromSession)).toBe(paymentSucceededEventId(fromIntent));
+    expect(paymentSucceededEventId(fromSession.provider, fromSession.providerTransactionId)).toBe(
+      paymentSucceededEventId(fromIntent.provider, fromIntent.providerTransactionId),
+    );
   });
 
   it('retries and duplicates keep each event id; pay again is a retry of the same events', async () => {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Money } from '@shop/money';
 import { NotificationRejectedError } from '../notification-rejected.error';
 import { ProviderError } from '../provider-error';
-import { paymentSucceededEventId } from '../payment-event-id';
+import { paymentSucceededEventId } from '@shop/contracts';
 import { StripeAdapter } from './stripe.adapter';
 
 const SECRET = 'whsec_unitSecret0123456789abcdefgh';
@@ -95,7 +95,9 @@ describe('StripeAdapter.verifyNotification: mapping', () => {
     expect(fromIntent).toMatchObject({ kind: 'payment-succeeded', orderNo: 'ORD_1001', providerTransactionId: PI });
     expect(fromIntent.amount.equals(fromSession.amount)).toBe(true);
     expect(fromIntent.notificationKey).not.toBe(fromSession.notificationKey);
-    expect(paymentSucceededEventId(fromIntent)).toBe(paymentSucceededEventId(fromSession));
+    expect(paymentSucceededEventId(fromIntent.provider, fromIntent.providerTransactionId)).toBe(
+      paymentSucceededEventId(fromSession.provider, fromSession.providerTransactionId),
+    );
   });
 
   it('takes the PaymentIntent id from an expanded payment_intent object too', () => {
