@@ -120,8 +120,17 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s, end to end', (name) => {
     const paid = await driver.pay(order.orderNo);
     expect(paid.deliveries.every((d) => driver.acknowledged(d))).toBe(true);
 
-    const after = await paidOrder(order.orderNo);
-    expect(after.payments).toEqual([
+    await paidOrder(order.orderNo);
+    // The payment-gateway records the provider transaction when it consumes the event, independently of the
+    // order turning PAID: wait for it instead of assuming one happens before the other.
+    const payments = await eventually(
+      async () => {
+        const { payments } = await paidOrder(order.orderNo);
+        return payments.some((p) => p.providerTransactionId) ? payments : undefined;
+      },
+      { message: `payment of ${order.orderNo} shows its provider transaction` },
+    );
+    expect(payments).toEqual([
       expect.objectContaining({ provider: driver.provider, providerTransactionId: paid.transactionId }),
     ]);
     await eventually(async () => ((await ledgerOf(order.orderNo)).length > 0 ? true : undefined));
