@@ -160,10 +160,14 @@ export class ConsumerRunner {
     const handler = this.options.handlers[logical];
     const parsed = this.parse(message.value);
     const where = { topic: logical, partition, offset: message.offset };
-    if (!handler || 'problem' in parsed) {
-      const problem = 'problem' in parsed ? parsed.problem : `no handler for topic ${logical}`;
+    const problem = !handler
+      ? `no handler for topic ${logical}`
+      : 'problem' in parsed
+        ? parsed.problem
+        : versionProblem(logical, parsed.envelope.version);
+    if (!handler || 'problem' in parsed || problem !== undefined) {
       this.logger.error({ ...where, problem }, 'unprocessable message sent to the dead-letter topic');
-      await this.deadLetter(topic, partition, message, problem, 0);
+      await this.deadLetter(topic, partition, message, problem ?? 'unprocessable message', 0);
       this.options.metrics?.deadLettered(logical, 'permanent');
     } else {
       const envelope = parsed.envelope;
@@ -290,6 +294,14 @@ export class ConsumerRunner {
       ],
     });
   }
+}
+
+// A topic carries its contract version (orders.order-created.v1): an envelope of another version is one this
+// handler was not written for, and will not become one by retrying.
+function versionProblem(topic: string, version: number): string | undefined {
+  const expected = /\.v(\d+)$/.exec(topic)?.[1];
+  if (expected === undefined || Number(expected) === version) return undefined;
+  return `unknown event version ${version} on ${topic} (expects ${expected})`;
 }
 
 function partitionKey(topic: string, partition: number): string {

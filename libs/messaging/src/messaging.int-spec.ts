@@ -142,7 +142,7 @@ describe('messaging over the real Kafka and Postgres', () => {
     );
   });
 
-  it('retries a failing message with backoff, then dead-letters it with its error and moves on', async () => {
+  it('retries a message failing for an unknown reason a bounded number of times, then dead-letters it and moves on', async () => {
     const attempts = new Map<string, number>();
     const done: string[] = [];
     await startConsumer(

@@ -237,15 +237,22 @@ describe('consumers under transient failures, over the real Kafka and Postgres',
     });
   }, 90000);
 
-  it('still dead-letters a payload that breaks its contract at once', async () => {
+  it('still dead-letters a payload that breaks its contract, or an unknown event version, at once', async () => {
     const broken = orderCreated('BROKEN0001', -5);
-    await publish([{ envelope: broken, partition: 3 }]);
+    const nextVersion = { ...orderCreated('VERSION0002'), version: 2 };
+    await publish([
+      { envelope: broken, partition: 3 },
+      { envelope: nextVersion, partition: 4 },
+    ]);
     await waitUntilConsumed(admin, topic, groupId);
-    // Only this one: the tests above must have left the dead-letter topic empty.
+    // Only these: the tests above must have left the dead-letter topic empty.
     const letters = await deadLetters();
-    expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ eventId: broken.eventId, attempts: '1' });
-    expect(letters[0].error).toMatch(/totalAmount/);
+    expect(letters.map((l) => l.eventId).sort()).toEqual([broken.eventId, nextVersion.eventId].sort());
+    const byId = new Map(letters.map((l) => [l.eventId, l]));
+    expect(byId.get(broken.eventId)).toMatchObject({ attempts: '1' });
+    expect(byId.get(broken.eventId)?.error).toMatch(/totalAmount/);
+    expect(byId.get(nextVersion.eventId)?.error).toMatch(/unknown event version 2/);
     expect(await appliedOrders()).not.toContain('BROKEN0001');
+    expect(await appliedOrders()).not.toContain('VERSION0002');
   }, 60000);
 });
