@@ -49,6 +49,7 @@ const TRANSIENT_MESSAGES = [
   /client has encountered a connection error/i,
   /cannot use a pool after calling end/i,
   /query read timeout/i,
+  /client was closed and is not queryable/i,
 ];
 
 // 55000 (object not in prerequisite state) is mostly a statement-level refusal; only this message of it means

@@ -151,7 +151,7 @@ describe('consumers under transient failures, over the real Kafka and Postgres',
 
   async function readiness(): Promise<{ status: number; checks: Record<string, string> }> {
     const answer = await service.request({ method: 'GET', url: '/health/ready' });
-    return { status: answer.statusCode, checks: (answer.json() as { checks: Record<string, string> }).checks };
+    return { status: answer.statusCode, checks: answer.json<{ checks: Record<string, string> }>().checks };
   }
 
   function deadLetters(): Promise<DeadLetter[]> {
