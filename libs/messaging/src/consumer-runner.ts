@@ -8,6 +8,9 @@ import type { ConsumerMetrics } from './consumer-metrics';
 import { classifyFailure } from './failure-classification';
 import { physicalName, type KafkaSettings } from './kafka-client';
 
+/** Waits up to this long are slept inside the handler's turn; longer ones park the partition (see attempt). */
+const IN_PLACE_RETRY_LIMIT_MS = 1000;
+
 /** A message as a handler sees it: a validated envelope plus where it came from. */
 export interface ConsumedEvent<P extends object = Record<string, unknown>> {
   /** Logical topic name (without the deployment's prefix). */
@@ -61,8 +64,8 @@ interface Failing {
 
 /**
  * Runs one consumer group. An offset is committed only after the handler returned, i.e. after its database
- * transaction committed. A failing message waits for its next attempt with its partition paused and rewound to
- * it, so the wait holds no kafkajs worker: the other partitions keep flowing, heartbeats go on, and a rebalance
+ * transaction committed. A failing message waits for a later attempt (beyond a second) with its partition paused
+ * and rewound to it, so the wait holds no kafkajs worker: the other partitions keep flowing, heartbeats go on, and a rebalance
  * meanwhile simply redelivers the message (its offset was never committed; inboxes make a repeat harmless).
  * Transient failures (database down, failover, deadlock) are retried with capped backoff until they succeed and
  * are never dead-lettered; a message that cannot succeed (not a valid envelope, a payload breaking its contract)
@@ -78,6 +81,7 @@ export class ConsumerRunner {
   private readonly logicalByPhysical = new Map<string, string>();
   /** Keyed by "<physical topic>|<partition>": at most one failing message per partition, its first unapplied. */
   private readonly failing = new Map<string, Failing>();
+  private readonly wakeOnStop = new Set<() => void>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -132,6 +136,7 @@ export class ConsumerRunner {
   /** Finishes the message in flight, then leaves the group; a message waiting for a retry is redelivered later. */
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const wake of [...this.wakeOnStop]) wake();
     for (const failing of this.failing.values()) clearTimeout(failing.timer);
     this.failing.clear();
     await this.consumer?.disconnect();
@@ -172,7 +177,7 @@ export class ConsumerRunner {
     } else {
       const envelope = parsed.envelope;
       const applied = await runInContext({ correlationId: envelope.correlationId ?? envelope.eventId }, () =>
-        this.attempt(handler, { ...where, envelope }, topic, message),
+        this.attempt(handler, { ...where, envelope }, topic, message, () => payload.heartbeat()),
       );
       if (!applied) return;
     }
@@ -180,60 +185,84 @@ export class ConsumerRunner {
     await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
   }
 
-  /** One attempt; true when the message is done with (applied or dead-lettered), false when it waits for a retry. */
+  /**
+   * Attempts until the message is done with (applied or dead-lettered: true) or parked for a later retry (false).
+   * Short waits are slept in place: a deadlock retried after 200 ms should not pay a fetch round trip (up to the
+   * fetch's 5 s long poll) for each attempt. Longer ones park the partition, so a long outage holds no worker.
+   */
   private async attempt(
     handler: EventHandler,
     event: ConsumedEvent,
     physicalTopic: string,
     message: EachMessagePayload['message'],
+    heartbeat: () => Promise<void>,
   ): Promise<boolean> {
     const key = partitionKey(physicalTopic, event.partition);
     let failing = this.failing.get(key);
     if (failing?.offset !== message.offset) failing = undefined;
-    try {
-      await handler(event);
-      if (failing)
-        this.logger.info({ ...context(event), attempts: failing.attempts + 1 }, 'event applied after retries');
-      return true;
-    } catch (error) {
-      const kind = classifyFailure(error);
-      const reason = error instanceof Error ? error.message : String(error);
-      const state: Failing = failing ?? {
-        offset: message.offset,
-        attempts: 0,
-        unknownFailures: 0,
-        since: Date.now(),
-        reason,
-      };
-      state.attempts += 1;
-      state.reason = reason;
-      if (kind === 'unknown') state.unknownFailures += 1;
-      const log = { ...context(event), attempt: state.attempts, failure: kind };
-      if (kind === 'permanent' || (kind === 'unknown' && state.unknownFailures >= this.maxAttempts)) {
-        // A payload that breaks its contract will break it again; an unknown failure has had its chances.
-        this.logger.error({ ...log, err: error }, 'event cannot be applied; sent to the dead-letter topic');
-        await this.deadLetter(physicalTopic, event.partition, message, reason, state.attempts);
-        this.options.metrics?.deadLettered(event.topic, kind);
+    for (;;) {
+      try {
+        await handler(event);
+        if (failing) {
+          this.logger.info({ ...context(event), attempts: failing.attempts + 1 }, 'event applied after retries');
+        }
         return true;
+      } catch (error) {
+        const kind = classifyFailure(error);
+        const reason = error instanceof Error ? error.message : String(error);
+        failing ??= { offset: message.offset, attempts: 0, unknownFailures: 0, since: Date.now(), reason };
+        failing.attempts += 1;
+        failing.reason = reason;
+        if (kind === 'unknown') failing.unknownFailures += 1;
+        const log = { ...context(event), attempt: failing.attempts, failure: kind };
+        if (kind === 'permanent' || (kind === 'unknown' && failing.unknownFailures >= this.maxAttempts)) {
+          // A payload that breaks its contract will break it again; an unknown failure has had its chances.
+          this.logger.error({ ...log, err: error }, 'event cannot be applied; sent to the dead-letter topic');
+          await this.deadLetter(physicalTopic, event.partition, message, reason, failing.attempts);
+          this.options.metrics?.deadLettered(event.topic, kind);
+          return true;
+        }
+        this.options.metrics?.retried(event.topic, kind);
+        this.failing.set(key, failing);
+        const delay = Math.min(this.initialBackoffMs * 2 ** (failing.attempts - 1), this.maxBackoffMs);
+        this.logger.warn({ ...log, reason, retryInMs: delay }, 'event failed; retrying');
+        if (delay <= IN_PLACE_RETRY_LIMIT_MS && (await this.sleep(delay))) {
+          await heartbeat();
+          continue;
+        }
+        this.park(physicalTopic, event.partition, message.offset, failing, delay);
+        return false;
       }
-      this.options.metrics?.retried(event.topic, kind);
-      const delay = Math.min(this.initialBackoffMs * 2 ** (state.attempts - 1), this.maxBackoffMs);
-      this.logger.warn({ ...log, reason, retryInMs: delay }, 'event failed; retrying');
-      this.failing.set(key, state);
-      this.waitForRetry(physicalTopic, event.partition, message.offset, state, delay);
-      return false;
     }
+  }
+
+  /** Resolves true after ms, or false as soon as the runner stops. */
+  private sleep(ms: number): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakeOnStop.delete(wake);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        this.wakeOnStop.delete(wake);
+        resolve(true);
+      }, ms);
+      this.wakeOnStop.add(wake);
+    });
   }
 
   // Pausing makes kafkajs drop the rest of the fetched batch of this partition and fetch none of it; seeking back
   // makes the resumed fetch start at the failed message. Other partitions and the group session carry on. Also
   // while stopping: the partition must not move past the failed message; it stays paused and is redelivered.
-  private waitForRetry(topic: string, partition: number, offset: string, state: Failing, delay: number): void {
+  private park(topic: string, partition: number, offset: string, state: Failing, delay: number): void {
     const consumer = this.consumer;
     if (!consumer) return;
     consumer.pause([{ topic, partitions: [partition] }]);
     consumer.seek({ topic, partition, offset });
     clearTimeout(state.timer);
+    if (this.stopping) return;
     state.timer = setTimeout(() => {
       state.timer = undefined;
       if (!this.stopping) consumer.resume([{ topic, partitions: [partition] }]);
