@@ -64,12 +64,12 @@ interface Failing {
 
 /**
  * Runs one consumer group. An offset is committed only after the handler returned, i.e. after its database
- * transaction committed. A failing message waits for a later attempt (beyond a second) with its partition paused
- * and rewound to it, so the wait holds no kafkajs worker: the other partitions keep flowing, heartbeats go on, and a rebalance
- * meanwhile simply redelivers the message (its offset was never committed; inboxes make a repeat harmless).
- * Transient failures (database down, failover, deadlock) are retried with capped backoff until they succeed and
- * are never dead-lettered; a message that cannot succeed (not a valid envelope, a payload breaking its contract)
- * goes to "<topic>.dlq" at once, and any other failure after maxAttempts; then the offset is committed.
+ * transaction committed. Transient failures (database down, failover, deadlock) are retried with capped backoff
+ * until they succeed and are never dead-lettered; a message that cannot succeed (not a valid envelope, an unknown
+ * event version, a payload breaking its contract) goes to "<topic>.dlq" at once, any other failure after
+ * maxAttempts; then its offset is committed. A wait longer than a second parks the partition (paused, rewound to
+ * the message), so it holds no kafkajs worker: the other partitions keep flowing, heartbeats go on, and a
+ * rebalance meanwhile just redelivers the message (its offset was never committed; inboxes make a repeat harmless).
  */
 export class ConsumerRunner {
   private consumer?: Consumer;

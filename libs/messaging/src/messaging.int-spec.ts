@@ -146,7 +146,7 @@ describe('messaging over the real Kafka and Postgres', () => {
     );
   });
 
-  it('retries a message failing for an unknown reason a bounded number of times, then dead-letters it and moves on', async () => {
+  it('retries an unknown failure a bounded number of times, then dead-letters it and moves on', async () => {
     const attempts = new Map<string, number>();
     const done: string[] = [];
     await startConsumer(

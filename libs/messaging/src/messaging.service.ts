@@ -23,8 +23,8 @@ export const MESSAGING_LOGGER = Symbol('MESSAGING_LOGGER');
 
 /**
  * A service's connection to Kafka: creates the topics, runs the outbox relay and the service's consumer groups,
- * reports Kafka and stuck consumers in readiness, and on shutdown stops consuming (finishing the message in flight) before it
- * flushes the outbox and disconnects.
+ * reports Kafka and stuck consumers in readiness, and on shutdown stops consuming (finishing the message in
+ * flight) before it flushes the outbox and disconnects.
  */
 @Injectable()
 export class MessagingService
@@ -111,12 +111,10 @@ export class MessagingService
   // is what readiness is for. It clears by itself once the message applies.
   private checkConsumers(): Promise<void> {
     const stuck = this.runners.flatMap((runner) =>
-      runner
-        .stuckPartitions()
-        .map(
-          (p) =>
-            `consumer ${runner.groupId} stuck for ${Math.round(p.failingForMs / 1000)} s on ${p.topic}[${p.partition}]@${p.offset}: ${p.reason}`,
-        ),
+      runner.stuckPartitions().map((p) => {
+        const where = `${p.topic}[${p.partition}]@${p.offset}`;
+        return `consumer ${runner.groupId} stuck for ${Math.round(p.failingForMs / 1000)} s on ${where}: ${p.reason}`;
+      }),
     );
     return stuck.length === 0 ? Promise.resolve() : Promise.reject(new Error(stuck.join('; ')));
   }

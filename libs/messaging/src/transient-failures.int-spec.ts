@@ -154,6 +154,13 @@ describe('consumers under transient failures, over the real Kafka and Postgres',
     return { status: answer.statusCode, checks: answer.json<{ checks: Record<string, string> }>().checks };
   }
 
+  /** One sample of /metrics by its name and labels as Prometheus prints them. */
+  async function metric(sample: string): Promise<number | undefined> {
+    const text = (await service.request({ method: 'GET', url: '/metrics' })).body;
+    const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+    return line === undefined ? undefined : Number(line.slice(sample.length + 1));
+  }
+
   function deadLetters(): Promise<DeadLetter[]> {
     const { kafka, settings } = service.app.get(MessagingService);
     return readDeadLetters(kafka, settings, deadLetterTopic(settings, Topics.OrderCreated));
@@ -191,9 +198,12 @@ describe('consumers under transient failures, over the real Kafka and Postgres',
       { message: 'readiness back to 200' },
     );
     expect(after.checks['consumers']).toBe('up');
+    expect(
+      await metric('messaging_consumer_retries_total{topic="orders.order-created.v1",failure="transient"}'),
+    ).toBeGreaterThan(0);
   }, 90000);
 
-  it('keeps other partitions flowing while one partition retries, and keeps order behind the stuck message', async () => {
+  it('keeps other partitions flowing while one retries, and keeps order behind its stuck message', async () => {
     refusedFor.add('STUCK00001');
     const stuck = orderCreated('STUCK00001');
     const behindStuck = orderCreated('STUCK00002');
@@ -254,5 +264,6 @@ describe('consumers under transient failures, over the real Kafka and Postgres',
     expect(byId.get(nextVersion.eventId)?.error).toMatch(/unknown event version 2/);
     expect(await appliedOrders()).not.toContain('BROKEN0001');
     expect(await appliedOrders()).not.toContain('VERSION0002');
+    expect(await metric('messaging_dead_letters_total{topic="orders.order-created.v1",failure="permanent"}')).toBe(2);
   }, 60000);
 });
