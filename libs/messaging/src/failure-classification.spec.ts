@@ -44,6 +44,14 @@ describe('classifyFailure', () => {
     ['a refused connect wrapped in a cause', new Error('transaction failed', { cause: systemError('ECONNREFUSED') })],
     ['a refused connect on every address', new AggregateError([systemError('ECONNREFUSED')], 'connect failed')],
     ['a retriable Kafka error', new KafkaJSConnectionError('Connection timeout')],
+    [
+      'a payment provider that cannot be reached',
+      Object.assign(new Error('WeChat Pay close could not be reached'), { code: 'PROVIDER_UNAVAILABLE' }),
+    ],
+    [
+      'a payment provider that timed out',
+      Object.assign(new Error('Alipay query timed out'), { code: 'PROVIDER_TIMEOUT' }),
+    ],
   ])('retries %s until it succeeds', (_, error) => {
     expect(classifyFailure(error)).toBe('transient');
   });
@@ -61,6 +69,7 @@ describe('classifyFailure', () => {
 
   it.each([
     ['a plain error', new Error('ledger account missing')],
+    ['a payment provider refusing the request', Object.assign(new Error('refused'), { code: 'PROVIDER_REJECTED' })],
     ['a constraint violation (23505): the same row collides every time', pgError('23505', 'duplicate key value')],
     ['another 55000 refusal', pgError('55000', 'cannot execute this in the current state')],
     ['a non-retriable Kafka error', new KafkaJSNonRetriableError('topic authorization failed')],

@@ -27,7 +27,7 @@ export class PermanentFailureError extends Error {
 const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '28'];
 const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57P05', '57014', '40001', '40P01', '55P03', '3D000']);
 
-// Socket-level errors of the driver (Node system errors) and of a pool that cannot get a connection.
+// Socket-level errors (Node system errors) and our own codes for a dependency that cannot be reached.
 const TRANSIENT_SYSCALL_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -39,6 +39,9 @@ const TRANSIENT_SYSCALL_CODES = new Set([
   'EAI_AGAIN',
   // @shop/persistence's operator-facing wrapper of the above.
   'POSTGRES_UNAVAILABLE',
+  // A payment provider that did not answer (@shop/providers): its outage says nothing about the event either.
+  'PROVIDER_UNAVAILABLE',
+  'PROVIDER_TIMEOUT',
 ]);
 
 // Errors without a code that pg and pg-pool raise when a connection dies or cannot be had.
