@@ -2,9 +2,14 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { ContractViolationError, DEAD_LETTER_SUFFIX, EventEnvelope, TOPIC_PARTITIONS } from '@shop/contracts';
+import { DEAD_LETTER_SUFFIX, EventEnvelope, TOPIC_PARTITIONS } from '@shop/contracts';
 import { runInContext } from '@shop/runtime';
+import type { ConsumerMetrics } from './consumer-metrics';
+import { classifyFailure } from './failure-classification';
 import { physicalName, type KafkaSettings } from './kafka-client';
+
+/** Waits up to this long are slept inside the handler's turn; longer ones park the partition (see attempt). */
+const IN_PLACE_RETRY_LIMIT_MS = 1000;
 
 /** A message as a handler sees it: a validated envelope plus where it came from. */
 export interface ConsumedEvent<P extends object = Record<string, unknown>> {
@@ -15,29 +20,56 @@ export interface ConsumedEvent<P extends object = Record<string, unknown>> {
   envelope: EventEnvelope<P>;
 }
 
-/** Applies one event. Throwing means "not applied": it is retried, then dead-lettered. */
+/**
+ * Applies one event. Throwing means "not applied": a transient failure (see classifyFailure) is retried until it
+ * succeeds, a permanent one is dead-lettered at once, any other is retried maxAttempts times, then dead-lettered.
+ */
 export type EventHandler = (event: ConsumedEvent) => Promise<void>;
 
 /** How one consumer group is wired: the logical topics it reads and the handler for each. */
 export interface ConsumerRunnerOptions {
   groupId: string;
   handlers: Record<string, EventHandler>;
-  /** Attempts before a message goes to the dead-letter topic. */
+  /** Attempts before a message whose failure is not known to be transient goes to the dead-letter topic. */
   maxAttempts?: number;
   initialBackoffMs?: number;
+  /** The longest wait between two attempts; transient failures are retried at this pace until they succeed. */
   maxBackoffMs?: number;
+  /** How long a message may keep failing before the consumer reports itself stuck (readiness). Default 5 s. */
+  stuckAfterMs?: number;
   /** Partitions processed in parallel (order within a partition, i.e. per order number, is kept). Default 6. */
   partitionsConsumedConcurrently?: number;
+  metrics?: ConsumerMetrics;
 }
 
-/** Raised inside the runner when shutdown interrupts a retry: the offset stays uncommitted. */
-class StoppingError extends Error {}
+/** A partition whose next message keeps failing, as readiness reports it. */
+export interface StuckPartition {
+  topic: string;
+  partition: number;
+  offset: string;
+  failingForMs: number;
+  reason: string;
+}
+
+/** The retry state of a partition's first unapplied message while it waits for its next attempt. */
+interface Failing {
+  offset: string;
+  attempts: number;
+  /** Failures not known to be transient: these alone count towards maxAttempts. */
+  unknownFailures: number;
+  since: number;
+  reason: string;
+  timer?: NodeJS.Timeout;
+}
 
 /**
  * Runs one consumer group. An offset is committed only after the handler returned, i.e. after its database
- * transaction committed. A failing message is retried with exponential backoff up to maxAttempts, then
- * published to "<topic>.dlq" with the error, and only then committed, so nothing is lost and nothing blocks
- * its partition forever. A message that is not a valid envelope cannot succeed and goes to the DLQ at once.
+ * transaction committed. Transient failures (database down, failover, deadlock) are retried with capped backoff
+ * until they succeed and are never dead-lettered; a message that cannot succeed (not a valid envelope, an unknown
+ * event version, a payload breaking its contract) goes to "<topic>.dlq" at once, any other failure after
+ * maxAttempts; then its offset is committed. A wait longer than a second parks the partition (paused, rewound to
+ * the message), so it holds no kafkajs worker: the other partitions keep flowing, heartbeats go on, and a
+ * rebalance meanwhile just redelivers the message (its offset was never committed; inboxes make a repeat harmless).
  */
 export class ConsumerRunner {
   private consumer?: Consumer;
@@ -45,7 +77,11 @@ export class ConsumerRunner {
   private readonly maxAttempts: number;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly stuckAfterMs: number;
   private readonly logicalByPhysical = new Map<string, string>();
+  /** Keyed by "<physical topic>|<partition>": at most one failing message per partition, its first unapplied. */
+  private readonly failing = new Map<string, Failing>();
+  private readonly wakeOnStop = new Set<() => void>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -56,10 +92,16 @@ export class ConsumerRunner {
   ) {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.initialBackoffMs = options.initialBackoffMs ?? 200;
-    this.maxBackoffMs = options.maxBackoffMs ?? 5000;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30000;
+    this.stuckAfterMs = options.stuckAfterMs ?? 5000;
     for (const topic of Object.keys(options.handlers)) {
       this.logicalByPhysical.set(physicalName(settings, topic), topic);
     }
+  }
+
+  /** The consumer group's name as the handlers' owner chose it (without the deployment's prefix). */
+  get groupId(): string {
+    return this.options.groupId;
   }
 
   /** Joins the group and starts consuming; resolves once the group is joined. */
@@ -67,7 +109,7 @@ export class ConsumerRunner {
     const consumer = this.kafka.consumer({
       groupId: physicalName(this.settings, this.options.groupId),
       // A member that died without leaving (SIGKILL, OOM) holds its partitions until this expires; 10 s keeps a
-      // restarted service from waiting long, and retries heartbeat between attempts so slow handlers stay in.
+      // restarted service from waiting long. Waiting messages hold no worker, so heartbeats never stall.
       sessionTimeout: 10000,
       heartbeatInterval: 1000,
       allowAutoTopicCreation: false,
@@ -79,6 +121,8 @@ export class ConsumerRunner {
         resolve();
       });
     });
+    // A partition that moved to another member is redelivered there from its committed offset: forget its wait.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.forgetUnassigned(payload.memberAssignment));
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.logicalByPhysical.keys()], fromBeginning: true });
     await consumer.run({
@@ -89,67 +133,150 @@ export class ConsumerRunner {
     await joined;
   }
 
-  /** Finishes the message in flight, then leaves the group. */
+  /** Finishes the message in flight, then leaves the group; a message waiting for a retry is redelivered later. */
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const wake of [...this.wakeOnStop]) wake();
+    for (const failing of this.failing.values()) clearTimeout(failing.timer);
+    this.failing.clear();
     await this.consumer?.disconnect();
+  }
+
+  /** Partitions whose next message has kept failing for longer than stuckAfterMs (empty when all flow). */
+  stuckPartitions(now = Date.now()): StuckPartition[] {
+    const stuck: StuckPartition[] = [];
+    for (const [key, failing] of this.failing) {
+      if (now - failing.since < this.stuckAfterMs) continue;
+      const [topic, partition] = splitKey(key);
+      stuck.push({
+        topic: this.logicalByPhysical.get(topic) ?? topic,
+        partition,
+        offset: failing.offset,
+        failingForMs: now - failing.since,
+        reason: failing.reason,
+      });
+    }
+    return stuck;
   }
 
   private async onMessage(payload: EachMessagePayload): Promise<void> {
     const { topic, partition, message } = payload;
-    const heartbeat = () => payload.heartbeat();
     const logical = this.logicalByPhysical.get(topic) ?? topic;
     const handler = this.options.handlers[logical];
     const parsed = this.parse(message.value);
     const where = { topic: logical, partition, offset: message.offset };
-    if (!handler || 'problem' in parsed) {
-      const problem = 'problem' in parsed ? parsed.problem : `no handler for topic ${logical}`;
+    const problem = !handler
+      ? `no handler for topic ${logical}`
+      : 'problem' in parsed
+        ? parsed.problem
+        : versionProblem(logical, parsed.envelope.version);
+    if (!handler || 'problem' in parsed || problem !== undefined) {
       this.logger.error({ ...where, problem }, 'unprocessable message sent to the dead-letter topic');
-      await this.deadLetter(topic, partition, message, problem, 0);
+      await this.deadLetter(topic, partition, message, problem ?? 'unprocessable message', 0);
+      this.options.metrics?.deadLettered(logical, 'permanent');
     } else {
       const envelope = parsed.envelope;
-      await runInContext({ correlationId: envelope.correlationId ?? envelope.eventId }, () =>
-        this.handleWithRetries(handler, { ...where, envelope }, topic, message, heartbeat),
+      const applied = await runInContext({ correlationId: envelope.correlationId ?? envelope.eventId }, () =>
+        this.attempt(handler, { ...where, envelope }, topic, message, () => payload.heartbeat()),
       );
+      if (!applied) return;
     }
+    this.failing.delete(partitionKey(topic, partition));
     await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
   }
 
-  private async handleWithRetries(
+  /**
+   * Attempts until the message is done with (applied or dead-lettered: true) or parked for a later retry (false).
+   * Short waits are slept in place: a deadlock retried after 200 ms should not pay a fetch round trip (up to the
+   * fetch's 5 s long poll) for each attempt. Longer ones park the partition, so a long outage holds no worker.
+   */
+  private async attempt(
     handler: EventHandler,
     event: ConsumedEvent,
     physicalTopic: string,
     message: EachMessagePayload['message'],
     heartbeat: () => Promise<void>,
-  ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+  ): Promise<boolean> {
+    const key = partitionKey(physicalTopic, event.partition);
+    let failing = this.failing.get(key);
+    if (failing?.offset !== message.offset) failing = undefined;
+    for (;;) {
       try {
         await handler(event);
-        return;
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        const context = { topic: event.topic, offset: event.offset, eventId: event.envelope.eventId, attempt };
-        // A payload that breaks its contract will break it again: no point in retrying.
-        if (attempt >= this.maxAttempts || error instanceof ContractViolationError) {
-          this.logger.error(
-            { ...context, err: error },
-            'event failed after all attempts; sent to the dead-letter topic',
-          );
-          await this.deadLetter(physicalTopic, event.partition, message, reason, attempt);
-          return;
+        if (failing) {
+          this.logger.info({ ...context(event), attempts: failing.attempts + 1 }, 'event applied after retries');
         }
-        this.logger.warn({ ...context, reason }, 'event failed; retrying');
-        await this.backoff(attempt);
-        await heartbeat();
+        return true;
+      } catch (error) {
+        const kind = classifyFailure(error);
+        const reason = error instanceof Error ? error.message : String(error);
+        failing ??= { offset: message.offset, attempts: 0, unknownFailures: 0, since: Date.now(), reason };
+        failing.attempts += 1;
+        failing.reason = reason;
+        if (kind === 'unknown') failing.unknownFailures += 1;
+        const log = { ...context(event), attempt: failing.attempts, failure: kind };
+        if (kind === 'permanent' || (kind === 'unknown' && failing.unknownFailures >= this.maxAttempts)) {
+          // A payload that breaks its contract will break it again; an unknown failure has had its chances.
+          this.logger.error({ ...log, err: error }, 'event cannot be applied; sent to the dead-letter topic');
+          await this.deadLetter(physicalTopic, event.partition, message, reason, failing.attempts);
+          this.options.metrics?.deadLettered(event.topic, kind);
+          return true;
+        }
+        this.options.metrics?.retried(event.topic, kind);
+        this.failing.set(key, failing);
+        const delay = Math.min(this.initialBackoffMs * 2 ** (failing.attempts - 1), this.maxBackoffMs);
+        this.logger.warn({ ...log, reason, retryInMs: delay }, 'event failed; retrying');
+        if (delay <= IN_PLACE_RETRY_LIMIT_MS && (await this.sleep(delay))) {
+          await heartbeat();
+          continue;
+        }
+        this.park(physicalTopic, event.partition, message.offset, failing, delay);
+        return false;
       }
     }
   }
 
-  private async backoff(attempt: number): Promise<void> {
-    if (this.stopping) throw new StoppingError('consumer is stopping; the message will be redelivered');
-    const delay = Math.min(this.initialBackoffMs * 2 ** (attempt - 1), this.maxBackoffMs);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    if (this.stopping) throw new StoppingError('consumer is stopping; the message will be redelivered');
+  /** Resolves true after ms, or false as soon as the runner stops. */
+  private sleep(ms: number): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakeOnStop.delete(wake);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        this.wakeOnStop.delete(wake);
+        resolve(true);
+      }, ms);
+      this.wakeOnStop.add(wake);
+    });
+  }
+
+  // Pausing makes kafkajs drop the rest of the fetched batch of this partition and fetch none of it; seeking back
+  // makes the resumed fetch start at the failed message. Other partitions and the group session carry on. Also
+  // while stopping: the partition must not move past the failed message; it stays paused and is redelivered.
+  private park(topic: string, partition: number, offset: string, state: Failing, delay: number): void {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    consumer.pause([{ topic, partitions: [partition] }]);
+    consumer.seek({ topic, partition, offset });
+    clearTimeout(state.timer);
+    if (this.stopping) return;
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      if (!this.stopping) consumer.resume([{ topic, partitions: [partition] }]);
+    }, delay);
+  }
+
+  private forgetUnassigned(assignment: Record<string, number[]>): void {
+    for (const [key, failing] of this.failing) {
+      const [topic, partition] = splitKey(key);
+      if (assignment[topic]?.includes(partition)) continue;
+      // Still resumed when the timer fires, so the partition is not left paused should it come back to us.
+      this.failing.delete(key);
+      this.logger.info({ topic, partition, offset: failing.offset }, 'partition moved away while waiting for a retry');
+    }
   }
 
   private parse(value: Buffer | null): { envelope: EventEnvelope } | { problem: string } {
@@ -196,4 +323,25 @@ export class ConsumerRunner {
       ],
     });
   }
+}
+
+// A topic carries its contract version (orders.order-created.v1): an envelope of another version is one this
+// handler was not written for, and will not become one by retrying.
+function versionProblem(topic: string, version: number): string | undefined {
+  const expected = /\.v(\d+)$/.exec(topic)?.[1];
+  if (expected === undefined || Number(expected) === version) return undefined;
+  return `unknown event version ${version} on ${topic} (expects ${expected})`;
+}
+
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}|${partition}`;
+}
+
+function splitKey(key: string): [string, number] {
+  const at = key.lastIndexOf('|');
+  return [key.slice(0, at), Number(key.slice(at + 1))];
+}
+
+function context(event: ConsumedEvent): Record<string, unknown> {
+  return { topic: event.topic, partition: event.partition, offset: event.offset, eventId: event.envelope.eventId };
 }

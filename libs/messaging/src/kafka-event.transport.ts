@@ -14,7 +14,8 @@ export class KafkaEventContext extends BaseRpcContext<[ConsumedEvent]> {
 /**
  * A Nest microservice transport over our consumer runner: handlers are declared the Nest way, with
  * `@EventPattern(Topics.X)` on a controller method receiving the ConsumedEvent as `@Payload()`, while delivery
- * keeps our rules (offset committed after the handler's transaction, bounded retries, dead-letter topic).
+ * keeps our rules (offset committed after the handler's transaction, transient failures retried until they
+ * succeed, others dead-lettered).
  * Nest's own ServerKafka commits before errors are known and retries forever, which is why it is not used.
  */
 export class KafkaEventTransport extends Server implements CustomTransportStrategy {

@@ -4,7 +4,7 @@ import { DEAD_LETTER_SUFFIX, TOPIC_PARTITIONS } from '@shop/contracts';
 import { postgresOptions } from '@shop/persistence';
 import { createLogger } from '@shop/runtime';
 import { createTestDatabase, eventually, groupJoined, testKafkaSettings, type TestDatabase } from '@shop/testing';
-import { ConsumerRunner, type ConsumedEvent } from './consumer-runner';
+import { ConsumerRunner, type ConsumedEvent, type ConsumerRunnerOptions } from './consumer-runner';
 import { CreateMessagingTables1764201600000 } from './create-messaging-tables.migration';
 import { recordInInbox } from './inbox';
 import { InboxEventEntity } from './inbox-event.entity';
@@ -62,12 +62,16 @@ describe('messaging over the real Kafka and Postgres', () => {
     await db.drop();
   });
 
-  async function startConsumer(groupId: string, handle: (event: ConsumedEvent) => Promise<void>, maxAttempts = 5) {
+  async function startConsumer(
+    groupId: string,
+    handle: (event: ConsumedEvent) => Promise<void>,
+    options: Partial<ConsumerRunnerOptions> = {},
+  ) {
     const runner = new ConsumerRunner(kafka, producer, settings, logger, {
       groupId,
       handlers: { [TOPIC]: handle },
-      maxAttempts,
       initialBackoffMs: 20,
+      ...options,
     });
     runners.push(runner);
     await runner.start();
@@ -142,7 +146,7 @@ describe('messaging over the real Kafka and Postgres', () => {
     );
   });
 
-  it('retries a failing message with backoff, then dead-letters it with its error and moves on', async () => {
+  it('retries an unknown failure a bounded number of times, then dead-letters it and moves on', async () => {
     const attempts = new Map<string, number>();
     const done: string[] = [];
     await startConsumer(
@@ -153,7 +157,7 @@ describe('messaging over the real Kafka and Postgres', () => {
         if (n === 'poison') throw new Error('cannot apply poison');
         done.push(n);
       },
-      3,
+      { maxAttempts: 3 },
     );
     const dlqConsumer = kafka.consumer({ groupId: physicalName(settings, 'dlq-reader') });
     const dead: { value: string; error: string }[] = [];
@@ -181,5 +185,41 @@ describe('messaging over the real Kafka and Postgres', () => {
     expect(attempts.get('poison')).toBe(3);
     expect(dead[0].error).toBe('cannot apply poison');
     expect(JSON.parse(dead[0].value).payload).toEqual({ n: 'poison' });
+  });
+
+  it('applies a message once after a rebalance and a restart that happened while it waited for a retry', async () => {
+    const refused = new Set(['WAIT-1']);
+    const applied: string[] = [];
+    // The group reads the topic from the beginning: the earlier tests' events are applied too, and ignored here.
+    const handle = async (event: ConsumedEvent) => {
+      if (refused.has(event.envelope.key)) {
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      }
+      await dataSource.transaction(async (manager) => {
+        if (await recordInInbox(manager, 'waiting', event.envelope.eventId, event.topic)) {
+          if (event.envelope.key.startsWith('WAIT-')) applied.push((event.envelope.payload as { n: string }).n);
+        }
+      });
+    };
+    // Waits of 2 s and more park the partition: the case where a rebalance or stop() meets a parked message.
+    const options = { initialBackoffMs: 2000, maxBackoffMs: 2000, stuckAfterMs: 0 };
+    const first = await startConsumer('waiting', handle, options);
+    await writeEvent('WAIT-1', { n: 'waits' });
+    await writeEvent('WAIT-1', { n: 'behind' });
+    await eventually(async () => (first.stuckPartitions().length === 1 ? true : undefined), {
+      message: 'first member waiting for a retry',
+    });
+
+    // A second member joins (rebalance) while the message waits, then the first leaves mid-wait: stop() does not
+    // wait for the retry, and the message is redelivered to whichever member holds the partition.
+    const second = await startConsumer('waiting', handle, options);
+    const stopping = Date.now();
+    await first.stop();
+    expect(Date.now() - stopping).toBeLessThan(5000);
+    refused.clear();
+    await eventually(async () => (applied.length === 2 ? true : undefined), { message: 'both applied' });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(applied).toEqual(['waits', 'behind']);
+    expect(second.stuckPartitions()).toEqual([]);
   });
 });

@@ -10,7 +10,8 @@ import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { TOPIC_PARTITIONS, allTopics } from '@shop/contracts';
-import { HealthRegistry } from '@shop/runtime';
+import { HealthRegistry, MetricsRegistry } from '@shop/runtime';
+import { createConsumerMetrics, type ConsumerMetrics } from './consumer-metrics';
 import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
 import { createKafka, physicalName, type KafkaSettings } from './kafka-client';
 import { OutboxRelay } from './outbox-relay';
@@ -22,8 +23,8 @@ export const MESSAGING_LOGGER = Symbol('MESSAGING_LOGGER');
 
 /**
  * A service's connection to Kafka: creates the topics, runs the outbox relay and the service's consumer groups,
- * reports Kafka in readiness, and on shutdown stops consuming (finishing the message in flight) before it
- * flushes the outbox and disconnects.
+ * reports Kafka and stuck consumers in readiness, and on shutdown stops consuming (finishing the message in
+ * flight) before it flushes the outbox and disconnects.
  */
 @Injectable()
 export class MessagingService
@@ -35,14 +36,17 @@ export class MessagingService
   private relay?: OutboxRelay;
   private readonly runners: ConsumerRunner[] = [];
   private readonly pendingConsumers: ConsumerRunnerOptions[] = [];
+  private readonly consumerMetrics: ConsumerMetrics;
 
   constructor(
     @Inject(KAFKA_SETTINGS) readonly settings: KafkaSettings,
     @Inject(MESSAGING_LOGGER) private readonly logger: Logger,
     private readonly dataSource: DataSource,
     private readonly health: HealthRegistry,
+    metrics: MetricsRegistry,
   ) {
     this.kafka = createKafka(settings, logger);
+    this.consumerMetrics = createConsumerMetrics(metrics.registry);
     // One request in flight keeps each partition's messages in outbox order across retries; duplicates that a
     // retry may still cause are absorbed by the consumers' inboxes.
     this.producer = this.kafka.producer({
@@ -59,7 +63,10 @@ export class MessagingService
 
   /** Starts a consumer group now (after init) and resolves once it has joined; it stops with the service. */
   async startConsumer(options: ConsumerRunnerOptions): Promise<ConsumerRunner> {
-    const runner = new ConsumerRunner(this.kafka, this.producer, this.settings, this.logger, options);
+    const runner = new ConsumerRunner(this.kafka, this.producer, this.settings, this.logger, {
+      metrics: this.consumerMetrics,
+      ...options,
+    });
     this.runners.push(runner);
     await runner.start();
     return runner;
@@ -72,6 +79,7 @@ export class MessagingService
 
   async onModuleInit(): Promise<void> {
     this.health.register({ name: 'kafka', check: () => this.checkKafka() });
+    this.health.register({ name: 'consumers', check: () => this.checkConsumers() });
     await ensureTopics(
       this.kafka,
       allTopics().map((t) => physicalName(this.settings, t)),
@@ -97,6 +105,18 @@ export class MessagingService
   async onApplicationShutdown(): Promise<void> {
     await this.producer.disconnect();
     await this.admin?.disconnect();
+  }
+
+  // A consumer retrying a transient failure (typically its database) is alive but not doing its job; saying so
+  // is what readiness is for. It clears by itself once the message applies.
+  private checkConsumers(): Promise<void> {
+    const stuck = this.runners.flatMap((runner) =>
+      runner.stuckPartitions().map((p) => {
+        const where = `${p.topic}[${p.partition}]@${p.offset}`;
+        return `consumer ${runner.groupId} stuck for ${Math.round(p.failingForMs / 1000)} s on ${where}: ${p.reason}`;
+      }),
+    );
+    return stuck.length === 0 ? Promise.resolve() : Promise.reject(new Error(stuck.join('; ')));
   }
 
   private async checkKafka(): Promise<void> {

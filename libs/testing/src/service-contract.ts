@@ -40,7 +40,11 @@ export function describeServiceBasics<C extends ServiceConfig>(
 
     it('answers GET /health/ready with 200 once its database and Kafka are reachable', async () => {
       const response = await service.request({ method: 'GET', url: '/health/ready' });
-      expect(response.json()).toEqual({ status: 'ok', checks: { database: 'up', kafka: 'up' } });
+      // A service with Kafka consumers also reports them (up unless one is stuck retrying a message).
+      expect(response.json()).toEqual({
+        status: 'ok',
+        checks: expect.objectContaining({ database: 'up', kafka: 'up' }) as unknown,
+      });
       expect(response.statusCode).toBe(200);
     });
 
