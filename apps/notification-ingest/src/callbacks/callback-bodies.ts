@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { RawServerDefault } from 'fastify';
-import { isProviderName } from '@shop/contracts';
 import { CallbackMetrics } from './callback-metrics';
+import { callbackProviderOf, callbackRouteProvider } from './callback-route';
 
 /**
  * The largest callback body accepted. Real notifications are 1 to 5 KB (a UnionPay form carries its signing
@@ -12,7 +12,6 @@ export const CALLBACK_BODY_LIMIT_BYTES = 64 * 1024;
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
-const CALLBACK_ROUTE = /^\/callbacks\/([a-z]+)$/;
 
 /**
  * Callback bodies reach their controllers as the raw body string, form (Alipay, UnionPay) and JSON (WeChat Pay,
@@ -28,7 +27,7 @@ export function configureCallbackBodies(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   // A route's own limit takes precedence over its parser's, so this covers every parser (form, JSON, text).
   fastify.addHook('onRoute', (route) => {
-    if (CALLBACK_ROUTE.test(route.url)) route.bodyLimit = CALLBACK_BODY_LIMIT_BYTES;
+    if (callbackRouteProvider(route.url)) route.bodyLimit = CALLBACK_BODY_LIMIT_BYTES;
   });
   // Forms are only ever callbacks in this service.
   app.useBodyParser(FORM, { bodyLimit: CALLBACK_BODY_LIMIT_BYTES }, (_request, body, done) => {
@@ -41,7 +40,7 @@ export function configureCallbackBodies(app: NestFastifyApplication): void {
     { bodyLimit: fastify.initialConfig.bodyLimit },
     (request, body, done) => {
       const text = body.toString('utf8');
-      if (CALLBACK_ROUTE.test(request.routeOptions.url ?? '')) {
+      if (callbackProviderOf(request)) {
         done(null, text);
         return;
       }
@@ -55,11 +54,11 @@ export function configureCallbackBodies(app: NestFastifyApplication): void {
   const metrics = app.get(CallbackMetrics);
   const logger = new Logger('Callbacks');
   fastify.addHook('onResponse', (request, reply, done) => {
-    const provider = CALLBACK_ROUTE.exec(request.routeOptions.url ?? '')?.[1];
+    const provider = callbackProviderOf(request);
     const outcome =
       reply.statusCode === 413 ? 'rejected_too_large' : reply.statusCode === 415 ? 'rejected_content_type' : undefined;
     // A 415 from the controller is an adapter's own refusal (WeChat Pay), already counted there.
-    if (isProviderName(provider) && outcome !== undefined && request.body === undefined) {
+    if (provider !== undefined && outcome !== undefined && request.body === undefined) {
       metrics.count(provider, outcome);
       logger.warn({ msg: `${provider} callback refused`, provider, outcome, status: reply.statusCode });
     }

@@ -1,6 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-
-const WECHATPAY_ROUTE = /^\/callbacks\/wechatpay(?:\?|$)/;
+import { callbackProviderOf } from './callback-route';
 
 /**
  * WeChat Pay reads every refusal of a notification as JSON {"code":"FAIL","message":...}: the answers given
@@ -14,7 +13,7 @@ export function configureCallbackErrorFormats(app: NestFastifyApplication): void
     .getHttpAdapter()
     .getInstance()
     .addHook('onSend', (request, reply, payload, done) => {
-      if (reply.statusCode < 400 || !WECHATPAY_ROUTE.test(request.url) || typeof payload !== 'string') {
+      if (reply.statusCode < 400 || callbackProviderOf(request) !== 'wechatpay' || typeof payload !== 'string') {
         done(null, payload);
         return;
       }

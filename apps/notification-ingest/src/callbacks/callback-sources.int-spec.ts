@@ -82,6 +82,17 @@ describe('callback source checks', () => {
     expect(limited.headers['retry-after']).toBe('60');
     expect((await post('203.0.113.51')).statusCode).toBe(400);
   });
+
+  it('counts every spelling of the path against the same limit', async () => {
+    const noisy = '203.0.113.60';
+    const spelled = (url: string) =>
+      ingest.request({ method: 'POST', url, remoteAddress: noisy, headers: FORM, payload: BAD_FORM });
+    for (const url of ['/callbacks/%61lipay', '/callbacks/alipay?x=1', '/callbacks/%61%6c%69%70%61%79']) {
+      expect((await spelled(url)).statusCode).toBe(400);
+    }
+    expect((await spelled('/callbacks/alipay')).statusCode).toBe(429);
+    expect((await spelled('/callbacks/%61lipay')).statusCode).toBe(429);
+  });
 });
 
 // Every provider's route has its own allowlist: a caller allowed for one provider is refused by another's.

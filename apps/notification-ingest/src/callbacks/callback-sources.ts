@@ -2,11 +2,11 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import { NotificationIngestConfig } from '../notification-ingest.config';
-import { PROVIDER_NAMES, type ProviderName, isProviderName } from '@shop/contracts';
+import { PROVIDER_NAMES, type ProviderName } from '@shop/contracts';
 import { CallbackMetrics } from './callback-metrics';
+import { callbackProviderOf } from './callback-route';
 import { IpRanges, clientAddress } from './ip-ranges';
 
-const CALLBACK_PATH = /^\/callbacks\/([a-z]+)(?:\?|$)/;
 const WINDOW_MS = 60_000;
 
 const sources = new WeakMap<FastifyRequest['raw'], string>();
@@ -71,8 +71,9 @@ export function configureCallbackSources(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
 
   fastify.addHook('onRequest', async (request, reply) => {
-    const provider = CALLBACK_PATH.exec(request.url)?.[1];
-    if (!isProviderName(provider)) return;
+    // The matched route, not request.url: every spelling the router accepts for a callback path is checked.
+    const provider = callbackProviderOf(request);
+    if (provider === undefined) return;
     const source = clientAddress(
       request.socket.remoteAddress ?? request.ip,
       request.headers['x-forwarded-for'],
@@ -101,7 +102,13 @@ export function configureCallbackSources(app: NestFastifyApplication): void {
     const status = reply.statusCode;
     // Refusals of the request itself (bad signature, malformed, oversized, wrong type) count; our own answers
     // to the limiter and the allowlist do not, and neither do server errors (the provider did nothing wrong).
-    if (CALLBACK_PATH.test(request.url) && status >= 400 && status < 500 && status !== 403 && status !== 429) {
+    if (
+      callbackProviderOf(request) !== undefined &&
+      status >= 400 &&
+      status < 500 &&
+      status !== 403 &&
+      status !== 429
+    ) {
       limiter.record(callbackSource(request));
     }
     done();
