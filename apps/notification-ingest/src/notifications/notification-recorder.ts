@@ -57,6 +57,8 @@ export class NotificationRecorder {
       ) {
         return { outcome: 'rejected_replay', classification: undefined, eventId: undefined };
       }
+      // Serialised with the adoption of this order's orphans (see KnownOrdersService.lockOrder).
+      await this.knownOrders.lockOrder(manager, notification.orderNo);
       const order = await this.knownOrders.find(manager, notification.orderNo);
       const classification = classify(notification, order);
       const isPayment = classification === 'payment' || classification === 'amount_mismatch';

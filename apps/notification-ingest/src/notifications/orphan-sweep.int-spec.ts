@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { Topics, paymentAnomalyEventId, type EventEnvelope } from '@shop/contracts';
+import { Topics, paymentAnomalyEventId, paymentSucceededEventId, type EventEnvelope } from '@shop/contracts';
 import { KAFKA_SETTINGS, createKafka, physicalName, type KafkaSettings } from '@shop/messaging';
 import { Money, parseCurrency } from '@shop/money';
 import type { VerifiedNotification } from '@shop/providers';
@@ -159,5 +159,85 @@ describe('notification-ingest reports orphan payments after the grace period', (
     const sweep = ingest.app.get(OrphanSweep);
     await Promise.all(Array.from({ length: 5 }, () => sweep.sweep()));
     expect(await anomalyOutboxRows(orderNo)).toBe(1);
+  });
+
+  const orderCreated = (orderNo: string) => ({
+    orderNo,
+    customerId: 'cust-1',
+    totalAmount: 19_900,
+    currency: 'CNY',
+    items: [{ sku: 'TEA', quantity: 1, unitAmount: 19_900 }],
+  });
+
+  /** Waits until some backend of this database waits for a lock of the given kind ('relation', 'advisory'). */
+  async function lockWaiter(kind: string, orElse?: () => boolean): Promise<boolean> {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const [{ n }]: { n: number }[] = await db.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = $1`,
+        [kind],
+      );
+      if (n > 0) return true;
+      if (orElse?.()) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`no backend waited for a ${kind} lock within 10 s`);
+  }
+
+  it('adopts a callback that found no order while its OrderCreated was being applied (no lost race)', async () => {
+    const orderNo = newOrderNo();
+    const notification = verifiedPayment(orderNo);
+    // Hold the callback's transaction after its "is the order known?" read: inserts into provider_notifications
+    // wait for this SHARE lock, while the adoption's SELECT ... FOR UPDATE does not.
+    const holder = db.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      await holder.query('LOCK TABLE provider_notifications IN SHARE MODE');
+      const callback = recorder.record(notification, { rawBody: 'x=1', sourceIp: '127.0.0.1', receivedAt: new Date() });
+      await lockWaiter('relation');
+      let applied = false;
+      const created = knownOrders.recordOrderCreated(randomUUID(), orderCreated(orderNo), new Date()).then((r) => {
+        applied = true;
+        return r;
+      });
+      // Either the OrderCreated transaction finishes (no serialisation: the race is lost) or it waits for the
+      // callback's per-order lock; both ways, the callback then commits.
+      await lockWaiter('advisory', () => applied);
+      await holder.commitTransaction();
+      await Promise.all([callback, created]);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+    const [row] = await db.query('SELECT classification, event_id FROM provider_notifications WHERE order_no = $1', [
+      orderNo,
+    ]);
+    expect(row.classification).toBe('payment');
+    expect(row.event_id).toBe(paymentSucceededEventId('alipay', notification.providerTransactionId));
+  });
+
+  it('adopts an orphan whose order became known before it reports it', async () => {
+    const orderNo = newOrderNo();
+    const notification = verifiedPayment(orderNo);
+    await recordOrphan(notification, new Date(Date.now() - (GRACE_SECONDS + 5) * 1000));
+    // The order is known, but the row stayed an orphan (as a lost race or an older version could leave it).
+    await db.query(
+      `INSERT INTO known_orders (order_no, total_amount, currency, created_at) VALUES ($1, 19900, 'CNY', now())`,
+      [orderNo],
+    );
+    await ingest.app.get(OrphanSweep).sweep();
+    expect(await anomalyOutboxRows(orderNo)).toBe(0);
+    const [row] = await db.query(
+      'SELECT classification, anomaly_reported_at FROM provider_notifications WHERE order_no = $1',
+      [orderNo],
+    );
+    expect(row).toEqual({ classification: 'payment', anomaly_reported_at: null });
+    const [{ n }]: { n: number }[] = await db.query(
+      'SELECT count(*)::int AS n FROM outbox_events WHERE topic = $1 AND message_key = $2',
+      [Topics.PaymentSucceeded, orderNo],
+    );
+    expect(n).toBe(1);
   });
 });

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { PaymentAnomalyDetectedV1, Topics, parsePayload, paymentAnomalyEventId } from '@shop/contracts';
 import { MessagingService, addToOutbox } from '@shop/messaging';
 import { NotificationIngestConfig } from '../notification-ingest.config';
+import { KnownOrdersService } from '../orders/known-orders.service';
 import { INGEST_PRODUCER } from './payment-event';
 import { ReplayKeys } from './replay-keys';
 
@@ -54,6 +55,7 @@ export class OrphanSweep implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly messaging: MessagingService,
     private readonly config: NotificationIngestConfig,
     private readonly replayKeys: ReplayKeys,
+    private readonly knownOrders: KnownOrdersService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -70,6 +72,9 @@ export class OrphanSweep implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Reports every orphan past the grace period (in batches); returns how many this call reported. */
   async sweep(): Promise<number> {
+    // First adopt what can be adopted: an orphan whose order is known by now is a payment, never an anomaly.
+    const adopted = await this.knownOrders.adoptLateOrphans();
+    if (adopted > 0) this.logger.warn({ adopted, msg: 'orphan payments of known orders adopted by the sweep' });
     let total = 0;
     for (;;) {
       const reported = await this.reportBatch();

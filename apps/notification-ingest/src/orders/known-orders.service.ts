@@ -14,6 +14,12 @@ export interface KnownOrder {
   readonly currency: string;
 }
 
+// Advisory lock class of "one order number" (the two-key form: its own key space, apart from the relay's lock).
+const ORDER_LOCK_CLASS = 0x4b4e;
+
+// How many orders with late-adoptable orphans one sweep handles.
+const LATE_ADOPTION_BATCH = 100;
+
 /** Whether an OrderCreated event was applied now or had been applied before. */
 export type RecordOrderResult = 'recorded' | 'duplicate';
 
@@ -47,6 +53,7 @@ export class KnownOrdersService {
   async recordOrderCreated(eventId: string, order: OrderCreatedV1, createdAt: Date): Promise<RecordOrderResult> {
     const result = await this.dataSource.transaction(async (manager) => {
       if (!(await recordInInbox(manager, INGEST_CONSUMER, eventId, Topics.OrderCreated))) return 'duplicate';
+      await this.lockOrder(manager, order.orderNo);
       // A second event for the same order number (a re-publish under another id) changes nothing: the number,
       // total and currency of an order never change after creation.
       await manager.query(
@@ -63,6 +70,39 @@ export class KnownOrdersService {
     });
     if (result === 'adopted') this.messaging.nudgeRelay();
     return result === 'adopted' ? 'recorded' : result;
+  }
+
+  /**
+   * Serialises, per order number, a callback's "is this order known?" read with the adoption of that order's
+   * orphans. Without it a callback could read "unknown" just before OrderCreated commits and store its orphan
+   * just after the adoption looked for orphans: an orphan forever, for an order that exists. Taken at the start of
+   * both transactions (before the read, under READ COMMITTED each later statement then sees the other's commit);
+   * released at commit or rollback.
+   */
+  async lockOrder(manager: EntityManager, orderNo: string): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORDER_LOCK_CLASS, orderNo]);
+  }
+
+  /**
+   * Adopts orphans whose order has become known meanwhile (a safety net run by the orphan sweep before it reports
+   * anything: an orphan whose order exists must never be reported as ORPHAN_PAYMENT). Returns the payments adopted.
+   */
+  async adoptLateOrphans(): Promise<number> {
+    const orders: { order_no: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT p.order_no FROM provider_notifications p JOIN known_orders k ON k.order_no = p.order_no
+       WHERE p.classification = 'orphan' LIMIT $1`,
+      [LATE_ADOPTION_BATCH],
+    );
+    let adopted = 0;
+    for (const { order_no: orderNo } of orders) {
+      adopted += await this.dataSource.transaction(async (manager) => {
+        await this.lockOrder(manager, orderNo);
+        const order = await this.find(manager, orderNo);
+        return order === undefined ? 0 : this.adoptOrphans(manager, order);
+      });
+    }
+    if (adopted > 0) this.messaging.nudgeRelay();
+    return adopted;
   }
 
   /** Classifies the order's orphan notifications now that the order is known; returns how many were payments. */
