@@ -82,6 +82,8 @@ export class ConsumerRunner {
   /** Keyed by "<physical topic>|<partition>": at most one failing message per partition, its first unapplied. */
   private readonly failing = new Map<string, Failing>();
   private readonly wakeOnStop = new Set<() => void>();
+  /** Set while a consumer that kafkajs gave up on is being replaced (readiness reports it). */
+  private crashed?: { since: number; reason: string };
 
   constructor(
     private readonly kafka: Kafka,
@@ -115,6 +117,17 @@ export class ConsumerRunner {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
+    // kafkajs restarts a crashed consumer by itself only after errors it deems retriable; after any other crash
+    // the service would consume nothing while looking healthy. Replace the consumer instead, until it joins.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping || this.consumer !== consumer) return;
+      this.crashed ??= { since: Date.now(), reason: payload.error.message };
+      this.logger.error(
+        { err: payload.error, groupId: this.options.groupId },
+        'consumer crashed and kafkajs will not restart it; starting a new one',
+      );
+      void this.replaceCrashed(consumer);
+    });
     const joined = new Promise<void>((resolve) => {
       const off = consumer.on(consumer.events.GROUP_JOIN, () => {
         off();
@@ -133,6 +146,27 @@ export class ConsumerRunner {
     await joined;
   }
 
+  /** Starts a fresh consumer in place of a crashed one, retrying every few seconds until it has joined. */
+  private async replaceCrashed(crashed: Consumer): Promise<void> {
+    await crashed.disconnect().catch(() => undefined);
+    for (let attempt = 1; !this.stopping; attempt++) {
+      this.failing.clear();
+      try {
+        await this.start();
+        this.crashed = undefined;
+        this.logger.warn({ groupId: this.options.groupId, attempt }, 'consumer replaced after a crash');
+        return;
+      } catch (error) {
+        this.logger.error(
+          { err: error, groupId: this.options.groupId, attempt },
+          'replacing the crashed consumer failed',
+        );
+        await this.consumer?.disconnect().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** attempt, 30_000)));
+      }
+    }
+  }
+
   /** Finishes the message in flight, then leaves the group; a message waiting for a retry is redelivered later. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -145,6 +179,18 @@ export class ConsumerRunner {
   /** Partitions whose next message has kept failing for longer than stuckAfterMs (empty when all flow). */
   stuckPartitions(now = Date.now()): StuckPartition[] {
     const stuck: StuckPartition[] = [];
+    if (this.crashed) {
+      // The whole group is down, not one partition: reported as partition -1 of every topic it reads.
+      for (const topic of this.logicalByPhysical.values()) {
+        stuck.push({
+          topic,
+          partition: -1,
+          offset: '',
+          failingForMs: now - this.crashed.since,
+          reason: this.crashed.reason,
+        });
+      }
+    }
     for (const [key, failing] of this.failing) {
       if (now - failing.since < this.stuckAfterMs) continue;
       const [topic, partition] = splitKey(key);
