@@ -22,6 +22,15 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LOG_DIR = process.env.START_LOG_DIR ? path.resolve(process.env.START_LOG_DIR) : path.join(ROOT, '.cache', 'logs');
 const READY_TIMEOUT_MS = Number(process.env.START_READY_TIMEOUT_MS ?? 120_000);
 const STOP_TIMEOUT_MS = 15_000;
+// Where the running processes are written for tools (npm run chaos): pids, ports, databases, the broker.
+const STATE_FILE = process.env.START_STATE_FILE
+  ? path.resolve(process.env.START_STATE_FILE)
+  : path.join(ROOT, '.cache', 'dev', 'processes.json');
+// Supervision, as Kubernetes restarts a pod: a process that exits unexpectedly is restarted after a delay that
+// doubles from RESTART_BASE_MS up to RESTART_MAX_MS, and starts from the base again once it stayed up a minute.
+const RESTART_BASE_MS = Number(process.env.START_RESTART_BASE_MS ?? 500);
+const RESTART_MAX_MS = 10_000;
+const STABLE_AFTER_MS = 60_000;
 const require = createRequire(import.meta.url);
 
 /** The services, their default ports, and the prefix of their per-service override variables. */
@@ -39,6 +48,10 @@ const say = (line) => process.stdout.write(`${line}\n`);
 const children = new Map();
 let kafkaStartedByUs;
 let stopping = false;
+// Until everything was ready once, an exit is a start-up failure (bad config, port taken): stop and say why.
+// From then on, exits are supervised.
+let supervising = false;
+const kafkaWatch = { restarts: 0, startedAt: 0, restarting: false, timer: undefined };
 
 async function checkPostgres() {
   const { Client } = require('pg');
@@ -129,23 +142,128 @@ function serviceEnv(service) {
 
 function startService(service) {
   const env = serviceEnv(service);
-  spawnProcess(service, `dist/apps/${service.name}/src/main.js`, env, `http://127.0.0.1:${env.PORT}`, '/health/ready');
+  const database = env.DB_NAME ?? `shop_${service.name.replace(/-/g, '_')}`;
+  spawnProcess({ ...service, kind: 'service', database }, `dist/apps/${service.name}/src/main.js`, env, {
+    url: `http://127.0.0.1:${env.PORT}`,
+    readyPath: '/health/ready',
+  });
 }
 
-function spawnProcess(service, entryFile, env, url, readyPath) {
+function spawnProcess(service, entryFile, env, { url, readyPath }) {
   const logFile = path.join(LOG_DIR, `${service.name}.log`);
-  const out = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, [path.join(ROOT, entryFile)], { cwd: ROOT, env, stdio: ['ignore', out, out] });
+  fs.writeFileSync(logFile, '');
+  const entry = { service, entryFile, env, logFile, url, readyPath, ready: false, exited: false, restarts: 0 };
+  children.set(service.name, entry);
+  launch(entry);
+}
+
+/** Starts (or restarts) an entry's process, appending to its log. */
+function launch(entry) {
+  const out = fs.openSync(entry.logFile, 'a');
+  const child = spawn(process.execPath, [path.join(ROOT, entry.entryFile)], {
+    cwd: ROOT,
+    env: entry.env,
+    stdio: ['ignore', out, out],
+  });
   fs.closeSync(out);
-  const entry = { service, child, logFile, url, readyPath, ready: false, exited: false };
+  Object.assign(entry, { child, exited: false, startedAt: Date.now() });
   child.on('exit', (code, signal) => {
     entry.exited = true;
     if (stopping) return;
-    say(`\n${service.name} exited (${signal ?? `code ${code}`}). Last lines of ${path.relative(ROOT, logFile)}:`);
-    say(tail(logFile, 15));
-    void shutdown(1);
+    const how = signal ?? `code ${code}`;
+    if (!supervising) {
+      say(`\n${entry.service.name} exited (${how}). Last lines of ${path.relative(ROOT, entry.logFile)}:`);
+      say(tail(entry.logFile, 15));
+      void shutdown(1);
+      return;
+    }
+    const delay = nextRestartDelay(entry);
+    say(
+      `  ${entry.service.name} exited (${how}); restarting in ${(delay / 1000).toFixed(1)} s (restart ${entry.restarts})`,
+    );
+    writeState();
+    setTimeout(() => {
+      if (stopping) return;
+      launch(entry);
+      writeState();
+    }, delay).unref();
   });
-  children.set(service.name, entry);
+}
+
+/** Capped exponential backoff; a process that stayed up a minute starts again from the base delay. */
+function nextRestartDelay(state) {
+  if (Date.now() - state.startedAt > STABLE_AFTER_MS) state.restarts = 0;
+  state.restarts += 1;
+  return Math.min(RESTART_BASE_MS * 2 ** (state.restarts - 1), RESTART_MAX_MS);
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/**
+ * The broker this command started runs detached (it outlives a crash of this process by design), so it is not
+ * our child: it is watched by pid, and restarted on the same data directory when it is gone.
+ */
+function watchKafka() {
+  kafkaWatch.startedAt = Date.now();
+  kafkaWatch.timer = setInterval(() => {
+    if (stopping || kafkaWatch.restarting || !kafkaStartedByUs || isAlive(kafkaStartedByUs.pid)) return;
+    kafkaWatch.restarting = true;
+    const delay = nextRestartDelay(kafkaWatch);
+    say(
+      `  kafka broker exited (pid ${kafkaStartedByUs.pid}); restarting in ${(delay / 1000).toFixed(1)} s (restart ${kafkaWatch.restarts})`,
+    );
+    writeState();
+    setTimeout(async () => {
+      try {
+        if (stopping) return;
+        const kafka = await ensureKafka({ log: () => undefined });
+        if (kafka.startedByUs) kafkaStartedByUs = kafka;
+        kafkaWatch.startedAt = Date.now();
+        writeState();
+      } catch (error) {
+        say(`  kafka broker restart failed (${error.message}); trying again`);
+      } finally {
+        kafkaWatch.restarting = false;
+      }
+    }, delay);
+  }, 1000);
+  kafkaWatch.timer.unref();
+}
+
+/** Writes where everything runs now, for tools; replaced atomically, so a reader never sees half a file. */
+function writeState() {
+  const processes = {};
+  for (const entry of children.values()) {
+    processes[entry.service.name] = {
+      kind: entry.service.kind ?? 'simulator',
+      pid: entry.exited ? null : entry.child.pid,
+      url: entry.url,
+      database: entry.service.database ?? null,
+      restarts: entry.restarts,
+    };
+  }
+  const state = {
+    supervisor: process.pid,
+    updatedAt: new Date().toISOString(),
+    kafka: {
+      brokers: process.env.KAFKA_BROKERS,
+      pid: kafkaStartedByUs && isAlive(kafkaStartedByUs.pid) ? kafkaStartedByUs.pid : null,
+      ownedByUs: Boolean(kafkaStartedByUs),
+      topicPrefix: process.env.KAFKA_TOPIC_PREFIX ?? '',
+    },
+    processes,
+  };
+  fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
+  const tmp = `${STATE_FILE}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  fs.renameSync(tmp, STATE_FILE);
 }
 
 function tail(file, lines) {
@@ -196,6 +314,8 @@ async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   say('\nStopping...');
+  clearInterval(kafkaWatch.timer);
+  fs.rmSync(STATE_FILE, { force: true });
   const running = [...children.values()].filter((e) => !e.exited);
   await Promise.all(
     running.map(
@@ -252,11 +372,14 @@ async function main() {
   for (const simulator of dev.simulators) {
     say(`  starting ${simulator.name} on port ${simulator.port} (no ${simulator.provider} variables are set)`);
     const env = { ...process.env, ...simulator.env };
-    spawnProcess({ name: simulator.name }, simulator.entry, env, simulator.url, simulator.readyPath);
+    spawnProcess({ name: simulator.name, kind: 'simulator' }, simulator.entry, env, simulator);
   }
   say('  starting services (each creates and migrates its own database)');
   for (const service of SERVICES) startService(service);
   await waitUntilReady();
+  supervising = true;
+  writeState();
+  if (kafkaStartedByUs) watchKafka();
 
   say(`\nAll services ready in ${elapsed()}:`);
   for (const entry of children.values()) {
@@ -280,6 +403,7 @@ async function main() {
     say(`  npm run simulate -- <provider> pay <orderNo>   (${simulated}; after starting a payment with it)`);
   }
   say(`\nLogs: ${path.relative(ROOT, LOG_DIR)}/<service>.log   Stop: Ctrl-C`);
+  say('A service, simulator or broker that exits is restarted (one line each time); `npm run chaos` tests that.');
 }
 
 main().catch(async (error) => {
