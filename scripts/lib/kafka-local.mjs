@@ -27,6 +27,8 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const CACHE_DIR = path.join(REPO_ROOT, '.cache', 'kafka');
 const POM = path.join(REPO_ROOT, 'scripts', 'kafka', 'pom.xml');
 const DEFAULT_DATA_DIR = path.join(CACHE_DIR, 'data');
+// A broker on another port (KAFKA_LOCAL_PORT) keeps its own data: two brokers must never share a log directory.
+const defaultDataDir = (port) => (port === 9092 ? DEFAULT_DATA_DIR : `${DEFAULT_DATA_DIR}-${port}`);
 
 // Tried in this order when nothing is cached yet; KAFKA_LOCAL_VERSION pins one. Stay on 3.9.x: Kafka 4 dropped
 // protocol versions that kafkajs 2.2.4 relies on.
@@ -56,7 +58,7 @@ const seconds = (since) => ((Date.now() - since) / 1000).toFixed(1);
  * Never starts a second broker when one already answers (or is still starting from an earlier call).
  * @returns {Promise<{ brokers: string, startedByUs: boolean, pid?: number, logFile?: string }>}
  */
-export async function ensureKafka({ log = console.log, dataDir = DEFAULT_DATA_DIR, port = defaultPort() } = {}) {
+export async function ensureKafka({ log = console.log, port = defaultPort(), dataDir = defaultDataDir(port) } = {}) {
   checkPort(port);
   const brokers = brokersFor(port);
 
