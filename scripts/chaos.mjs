@@ -192,7 +192,7 @@ async function inject(fault, admin) {
 async function main() {
   const state = readState();
   const rng = createPrng(options.seed);
-  const secrets = JSON.parse(fs.readFileSync(path.join(ROOT, '.cache/dev/secrets.json'), 'utf8'));
+  const secrets = JSON.parse(fs.readFileSync(state.secretsFile ?? path.join(ROOT, '.cache/dev/secrets.json'), 'utf8'));
   require('reflect-metadata');
   const { signToken } = require(path.join(ROOT, 'dist/apps/api-gateway/src/auth/jwt.js'));
   const { AlipaySimulator } = require(path.join(ROOT, 'dist/libs/provider-simulators/src/index.js'));
@@ -246,12 +246,11 @@ async function main() {
   }));
   const deadline = Date.now() + options.loadTimeoutMs;
 
-  let loadDone = false;
   let faultsInjected = 0;
   const faults = (async () => {
     for (const fault of plan) {
+      // Every planned fault happens, also after the last delivery (the system must converge from it too).
       await sleep(fault.afterMs);
-      if (loadDone) break;
       if (await inject(fault, admin)) faultsInjected += 1;
     }
   })();
@@ -347,12 +346,13 @@ async function main() {
       payment.lastAckAt = Date.now();
     }
   });
-  loadDone = true;
   const lastAck = Math.max(started, ...ready.map((p) => p.lastAckAt ?? 0));
   const paid = ready.filter((p) => p.acknowledged);
   say(`${at()}  ${deliveries.length} deliveries (${attempts} attempts) done; ${paid.length} payments acknowledged`);
   await faults;
   await cleanup(admin);
+  // Convergence is timed from the moment the load and every fault are over.
+  const quietSince = Math.max(lastAck, Date.now());
 
   // Convergence: poll the databases until every check passes, or the deadline.
   let result;
@@ -382,7 +382,7 @@ async function main() {
     double: result.double ?? 0,
     unbalanced: result.unbalanced ?? 0,
     deadLetters: result.deadLetters ?? 0,
-    convergedSeconds: result.ok ? Math.round((Date.now() - lastAck) / 100) / 10 : null,
+    convergedSeconds: result.ok ? Math.round((Date.now() - quietSince) / 100) / 10 : null,
   };
   // Payments never acknowledged within the load deadline are lost as far as the customer is concerned.
   summary.lost += ready.length - paid.length + (options.payments - ready.length);

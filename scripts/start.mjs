@@ -126,6 +126,7 @@ async function checkPortsFree() {
 }
 
 let devServiceEnv = {};
+let secretsFile;
 
 function serviceEnv(service) {
   const env = { ...process.env, ...devServiceEnv };
@@ -251,6 +252,7 @@ function writeState() {
   }
   const state = {
     supervisor: process.pid,
+    secretsFile,
     updatedAt: new Date().toISOString(),
     kafka: {
       brokers: process.env.KAFKA_BROKERS,
@@ -357,7 +359,10 @@ async function main() {
   }
   await createTopics(process.env.KAFKA_BROKERS);
 
-  const secrets = await loadDevSecrets(ROOT);
+  secretsFile = process.env.START_SECRETS_FILE
+    ? path.resolve(process.env.START_SECRETS_FILE)
+    : path.join(ROOT, '.cache', 'dev', 'secrets.json');
+  const secrets = await loadDevSecrets(ROOT, secretsFile);
   const ingestPort = process.env.NOTIFICATION_INGEST_PORT ?? '3001';
   const dev = devEnvironment(process.env, secrets, { notificationIngest: ingestPort });
   devServiceEnv = dev.serviceEnv;
