@@ -1,5 +1,5 @@
 // The seeded parts of `npm run chaos`: its options, its random numbers and its fault plan. Pure functions, so the
-// same seed always gives the same plan (scripts/lib/chaos-plan.spec.ts holds that).
+// same seed always gives the same plan (test/chaos-plan.spec.ts holds that).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
