@@ -117,4 +117,32 @@ describe('npm run chaos against npm start (fixed seed, short)', () => {
     },
     300_000,
   );
+
+  it('restarts a service killed with SIGKILL, says so in one line, and records its new pid', async () => {
+    const stateFile = path.join(dir, 'processes.json');
+    const before = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as {
+      processes: Record<string, { pid: number | null; url: string }>;
+    };
+    const { pid, url } = before.processes['ledger-service'];
+    const mark = output.length;
+    process.kill(pid!, 'SIGKILL');
+    await eventually(
+      async () => (/ledger-service exited \(SIGKILL\); restarting in \d/.test(output.slice(mark)) ? true : undefined),
+      {
+        message: 'the restart line',
+      },
+    );
+    const restarted = await eventually(
+      async () => {
+        const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as typeof before;
+        const now = state.processes['ledger-service'].pid;
+        if (now === null || now === pid) return undefined;
+        const ready = await fetch(`${url}/health/ready`).catch(() => undefined);
+        return ready?.status === 200 ? now : undefined;
+      },
+      { timeoutMs: 60_000, message: 'ledger-service ready again under a new pid' },
+    );
+    expect(restarted).not.toBe(pid);
+    expect(output.slice(mark).match(/ledger-service exited/g)).toHaveLength(1);
+  }, 90_000);
 });
