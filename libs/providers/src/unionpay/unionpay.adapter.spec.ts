@@ -203,6 +203,22 @@ describe('UnionPayAdapter.verifyNotification', () => {
     expect(failed.paidAt).toBeUndefined();
   });
 
+  it.each([
+    ['a refund', { txnType: '04', txnSubType: '00' }],
+    ['a consume cancellation', { txnType: '31', txnSubType: '00' }],
+    ['a pre-authorisation', { txnType: '02', txnSubType: '01' }],
+    ['a consume of another business type', { bizType: '000301' }],
+    ['a notification without txnType', { txnType: '' }],
+  ])('never reads %s notification (signed, respCode 00) as a payment', (_name, overrides) => {
+    const fields = notificationFields(overrides);
+    for (const key of Object.keys(fields)) if (fields[key] === '') delete fields[key];
+    const verified = adapter.verifyNotification(
+      input({ ...fields, signature: acpSign(fields, certs.sign.privateKey) }),
+    );
+    expect(verified.kind).toBe('other');
+    expect(verified.paidAt).toBeUndefined();
+  });
+
   it('refuses a leaf that does not chain to the configured root (a second, self-made CA)', () => {
     expect(reasonOf(() => adapter.verifyNotification(input(signed({}, variants['foreign-ca']))))).toBe(
       'CERT_UNTRUSTED',

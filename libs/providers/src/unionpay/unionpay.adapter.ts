@@ -277,7 +277,10 @@ export class UnionPayAdapter implements PaymentProvider {
     if (parseUnionPayTime(fields.txnTime) === undefined) {
       throw this.reject('MALFORMED', 'UnionPay notification txnTime is not yyyyMMddHHmmss');
     }
-    const succeeded = SUCCESS_CODES.has(fields.respCode);
+    // Only our consume (txnType 01/01 of the gateway payment business) is a payment. A refund (04), a cancellation
+    // (31) or anything else notifies with respCode 00 too and must never read as money received.
+    const consume = fields.txnType === '01' && fields.txnSubType === '01' && fields.bizType === BIZ_TYPE;
+    const succeeded = consume && SUCCESS_CODES.has(fields.respCode);
     return {
       provider: PROVIDER,
       notificationKey: fields.queryId,
