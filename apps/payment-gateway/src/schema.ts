@@ -4,6 +4,7 @@ import { CreatePaymentAttempts1764201900000 } from './migrations/1764201900000-c
 import { CreatePaymentAnomalies1764203100000 } from './migrations/1764203100000-create-payment-anomalies';
 import { AddAttemptClosingAndQuery1764204100000 } from './migrations/1764204100000-add-attempt-closing-and-query';
 import { AddAttemptProviderReference1764205100000 } from './migrations/1764205100000-add-attempt-provider-reference';
+import { AddAttemptProviderExpiry1764206100000 } from './migrations/1764206100000-add-attempt-provider-expiry';
 import { PaymentAttemptEntity } from './payments/payment-attempt.entity';
 import { ProviderRequestLogEntity } from './payments/provider-request-log.entity';
 
@@ -19,5 +20,6 @@ export const schema: SchemaDefinition = {
     CreatePaymentAnomalies1764203100000,
     AddAttemptClosingAndQuery1764204100000,
     AddAttemptProviderReference1764205100000,
+    AddAttemptProviderExpiry1764206100000,
   ],
 };

@@ -68,6 +68,10 @@ export class PaymentAttemptEntity {
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
   closedAt!: Date | null;
 
+  /** When the provider stops accepting this payment (the lifetime sent with it); null when none was sent. */
+  @Column({ name: 'provider_expires_at', type: 'timestamptz', nullable: true })
+  providerExpiresAt!: Date | null;
+
   /** When the provider says the buyer paid (the event's paidAt). */
   @Column({ name: 'succeeded_at', type: 'timestamptz', nullable: true })
   succeededAt!: Date | null;

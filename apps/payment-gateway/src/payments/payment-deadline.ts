@@ -18,6 +18,11 @@ const LIFETIME_MINUTES: Readonly<Record<ProviderName, { min: number; max: number
  * expire (the sweep lags by at most its interval), and a payment opened now could only become a LATE_PAYMENT.
  */
 export function providerLifetime(provider: ProviderName, orderNo: string, payBy: Date, now: Date): string {
+  return `${providerLifetimeMinutes(provider, orderNo, payBy, now)}m`;
+}
+
+/** The same lifetime in whole minutes (see providerLifetime); the provider's deadline is `now` plus this. */
+export function providerLifetimeMinutes(provider: ProviderName, orderNo: string, payBy: Date, now: Date): number {
   const remainingMs = payBy.getTime() - now.getTime();
   if (remainingMs <= 0) {
     throw new PaymentError('ORDER_PAYMENT_EXPIRED', `Order ${orderNo} had to be paid by ${payBy.toISOString()}`, {
@@ -26,6 +31,5 @@ export function providerLifetime(provider: ProviderName, orderNo: string, payBy:
     });
   }
   const { min, max } = LIFETIME_MINUTES[provider];
-  const minutes = Math.min(max, Math.max(min, Math.ceil(remainingMs / 60_000)));
-  return `${minutes}m`;
+  return Math.min(max, Math.max(min, Math.ceil(remainingMs / 60_000)));
 }

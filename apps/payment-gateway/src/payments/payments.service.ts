@@ -9,7 +9,7 @@ import { PROVIDER_CAPABILITIES } from '../providers/provider-catalog';
 import { ProviderRegistry } from '../providers/provider-registry';
 import type { CreatePaymentDto } from './create-payment.dto';
 import type { PaymentAttemptStatus } from './payment-attempt.entity';
-import { providerLifetime } from './payment-deadline';
+import { providerLifetimeMinutes } from './payment-deadline';
 import { PaymentError } from './payment.error';
 import type { CreatedPaymentView, PaymentAttemptView, PaymentSucceededOutcome } from './payment.views';
 import { ProviderRequestLog } from './provider-request-log';
@@ -56,11 +56,14 @@ export class PaymentsService {
    */
   async createPayment(request: CreatePaymentDto): Promise<CreatedPaymentView> {
     const provider = this.providerFor(request);
-    const timeoutExpress =
+    const now = new Date();
+    const lifetimeMinutes =
       request.payBy === undefined
         ? undefined
-        : providerLifetime(request.provider, request.orderNo, new Date(request.payBy), new Date());
-    const paymentId = await this.openAttempt(request);
+        : providerLifetimeMinutes(request.provider, request.orderNo, new Date(request.payBy), now);
+    const timeoutExpress = lifetimeMinutes === undefined ? undefined : `${lifetimeMinutes}m`;
+    const expiresAt = lifetimeMinutes === undefined ? null : new Date(now.getTime() + lifetimeMinutes * 60_000);
+    const paymentId = await this.openAttempt(request, expiresAt);
     const operation = `create-payment:${request.method}`;
     const started = performance.now();
     let result: CreatePaymentResult;
@@ -226,7 +229,7 @@ export class PaymentsService {
   }
 
   /** Inserts the PENDING attempt in its own committed transaction, refusing an order that is already paid. */
-  private async openAttempt(request: CreatePaymentDto): Promise<string> {
+  private async openAttempt(request: CreatePaymentDto, expiresAt: Date | null): Promise<string> {
     return this.dataSource.transaction(async (manager) => {
       await lockOrder(manager, request.orderNo);
       const [paid]: { id: string; provider: string }[] = await manager.query(
@@ -241,9 +244,18 @@ export class PaymentsService {
         });
       }
       const [inserted]: { id: string }[] = await manager.query(
-        `INSERT INTO payment_attempts (order_no, provider, method, status, amount, currency, subject)
-         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6) RETURNING id`,
-        [request.orderNo, request.provider, request.method, request.amount, request.currency, request.subject],
+        `INSERT INTO payment_attempts (order_no, provider, method, status, amount, currency, subject,
+           provider_expires_at)
+         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7) RETURNING id`,
+        [
+          request.orderNo,
+          request.provider,
+          request.method,
+          request.amount,
+          request.currency,
+          request.subject,
+          expiresAt,
+        ],
       );
       return inserted.id;
     });

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Partitioners, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { Topics, deterministicEventId, type EventEnvelope } from '@shop/contracts';
+import { Topics, deterministicEventId, paymentSucceededEventId, type EventEnvelope } from '@shop/contracts';
 import { KAFKA_SETTINGS, createKafka, physicalName, type KafkaSettings } from '@shop/messaging';
 import {
   StripeSimulator,
@@ -308,6 +308,50 @@ describe('payment-gateway with WeChat Pay, UnionPay and Stripe', () => {
       });
       expect(published.event_id).toBe(deterministicEventId('unionpay', trade.queryId, 'PaymentSucceeded'));
       expect(published.payload).toMatchObject({ orderNo, provider: 'unionpay', amount: 777, currency: 'CNY' });
+    });
+
+    /** Opens a UnionPay consume and posts its form as the buyer's browser would. */
+    async function submittedConsume(orderNo: string, amount: number): Promise<void> {
+      const response = await pay(orderNo, 'unionpay', 'page', amount);
+      const { action, fields } = response.json<{ form: { action: string; fields: Record<string, string> } }>().form;
+      const submitted = await fetch(action, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      });
+      expect(submitted.status).toBe(200);
+    }
+
+    it('never marks a cancelled order’s consume closed without asking: a payment made meanwhile is found', async () => {
+      const orderNo = newOrderNo();
+      await submittedConsume(orderNo, 555);
+      await applied(await cancel(orderNo));
+      // UnionPay has no close call: the consume stays payable until payTimeout, so the attempt stays open.
+      expect((await attemptOf(orderNo)).status).toBe('PENDING');
+      const trade = unionpay.markPaidWithoutNotify(orderNo);
+      const published = await eventually(() => publishedPaymentOf(orderNo), {
+        message: 'the active query found the payment of the cancelled order',
+      });
+      expect(published.event_id).toBe(paymentSucceededEventId('unionpay', trade.queryId));
+      expect(published.payload).toMatchObject({ orderNo, provider: 'unionpay', amount: 555 });
+    });
+
+    it('closes a cancelled order’s unpaid consume only once a query after its payTimeout finds nothing', async () => {
+      const orderNo = newOrderNo();
+      await submittedConsume(orderNo, 556);
+      await applied(await cancel(orderNo));
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // queried meanwhile: not found, but not yet expired
+      expect((await attemptOf(orderNo)).status).toBe('PENDING');
+      // Its payTimeout (and the margin for UnionPay's last second) has passed.
+      await db.query(
+        `UPDATE payment_attempts SET provider_expires_at = now() - interval '5 minutes', next_query_at = NULL
+         WHERE order_no = $1`,
+        [orderNo],
+      );
+      await eventually(async () => ((await attemptOf(orderNo)).status === 'CLOSED' ? true : undefined), {
+        message: 'the unpaid consume closed after a query past its payTimeout',
+      });
+      expect(await publishedPaymentOf(orderNo)).toBeUndefined();
     });
   });
 

@@ -129,7 +129,7 @@ export class AttemptClosingService {
         this.logger.warn({
           ...context,
           attempts: outcome.unsupported,
-          msg: 'provider cannot close trades; attempts left PENDING',
+          msg: 'provider has no close call; attempts left PENDING for the active query until final',
         });
       }
     }

@@ -12,6 +12,8 @@ import { ProviderRequestLog } from '../payments/provider-request-log';
 /** Attempts claimed per sweep. */
 export const QUERY_BATCH_SIZE = 50;
 const MAX_BACKOFF_SECONDS = 3600;
+// A provider may still settle a payment in the last second of its lifetime; "not found" counts as final after this.
+const EXPIRED_NOT_FOUND_MARGIN_MS = 60_000;
 
 /** An attempt claimed for one query. */
 export interface ClaimedAttempt {
@@ -20,6 +22,7 @@ export interface ClaimedAttempt {
   provider: ProviderName;
   provider_reference: string | null;
   query_attempts: number;
+  provider_expires_at: Date | null;
 }
 
 /** What one query of one attempt led to. */
@@ -115,7 +118,7 @@ export class PaymentQueryService implements OnApplicationBootstrap, BeforeApplic
            next_query_at = now() + make_interval(secs => least($4 * power(2, a.query_attempts), $5)),
            updated_at = clock_timestamp()
        FROM due WHERE a.id = due.id
-       RETURNING a.id, a.order_no, a.provider, a.provider_reference, a.query_attempts`,
+       RETURNING a.id, a.order_no, a.provider, a.provider_reference, a.query_attempts, a.provider_expires_at`,
       [
         this.config.PAYMENT_QUERY_AFTER_SECONDS,
         this.config.PAYMENT_QUERY_MAX_ATTEMPTS,
@@ -199,8 +202,21 @@ export class PaymentQueryService implements OnApplicationBootstrap, BeforeApplic
           );
           return result.status;
         }
+        case 'not-found': {
+          // Past the provider's deadline (plus a margin for its last second), a payment it never created can no
+          // longer be made: final. This is how a UnionPay consume, which has no close call, ends.
+          const expiresAt = attempt.provider_expires_at;
+          if (expiresAt !== null && new Date(expiresAt).getTime() + EXPIRED_NOT_FOUND_MARGIN_MS < Date.now()) {
+            const [closed] = await manager.query<[unknown[], number]>(
+              `UPDATE payment_attempts SET status = 'CLOSED', closed_at = clock_timestamp(), updated_at = clock_timestamp()
+               WHERE id = $1 AND status = 'PENDING' RETURNING id`,
+              [attempt.id],
+            );
+            if (closed.length === 1) return 'closed';
+          }
+          return result.status;
+        }
         case 'pending':
-        case 'not-found':
           // Asked again at next_query_at until PAYMENT_QUERY_MAX_ATTEMPTS; a notification can still settle it.
           return result.status;
       }

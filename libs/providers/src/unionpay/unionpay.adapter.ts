@@ -230,14 +230,9 @@ export class UnionPayAdapter implements PaymentProvider {
     };
   }
 
-  /**
-   * UnionPay has no close call for an unpaid web consume: it expires by itself at payTimeout (sent with every
-   * form). Resolves without a network call; to be sure nothing was paid, queryPayment after payTimeout. A paid
-   * consume is undone by a refund (txnType 04), not here.
-   */
-  async closePayment(_orderNo: string): Promise<void> {
-    return Promise.resolve();
-  }
+  // No closePayment: UnionPay has no close call for a web consume, which stays payable until its payTimeout. An
+  // attempt of a cancelled order is left open for the active query, which asks until the answer is final (paid, or
+  // not found once payTimeout has passed). A paid consume is undone by a refund (txnType 04).
 
   /**
    * Verifies a back notification: form body decoded once; signPubKeyCert chains to the configured middle and root,
