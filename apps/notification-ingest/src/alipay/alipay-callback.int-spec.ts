@@ -348,6 +348,23 @@ describe('POST /callbacks/alipay', () => {
       expect(await rowsOf(orderNo)).toEqual([]);
     });
 
+    it.each([
+      ['a NUL', '%00'],
+      ['a "!"', '!'],
+      ['a line break', '%0A'],
+      ['base64 padding', '%3D%3D%3D%3D'],
+    ])('a genuine notification whose sign has %s appended (lenient base64 would still verify it)', async (_c, tail) => {
+      const orderNo = await knownTrade(12_345);
+      const signed = (await simulator.pay(orderNo, { tamper: { sign: '' } })).notification;
+      const body = `${new URLSearchParams(simulator.buildNotification(signed)).toString()}${tail}`;
+      const outcomes = await countedOutcomes(async () => {
+        const response = await post(body);
+        expect([response.statusCode, response.body]).toEqual([400, 'fail']);
+      });
+      expect(outcomes).toEqual({ rejected_signature: 1 });
+      expect(await rowsOf(orderNo)).toEqual([]);
+    });
+
     it('another content type, even with a validly signed form inside', async () => {
       const orderNo = await knownTrade(12_345);
       const signed = (await simulator.pay(orderNo, { tamper: { sign: '' } })).notification;
