@@ -365,6 +365,30 @@ describe('POST /callbacks/alipay', () => {
       expect(await rowsOf(orderNo)).toEqual([]);
     });
 
+    it('a genuinely signed notification with a NUL in a value is stored (U+FFFD in fields, raw_body exact)', async () => {
+      const orderNo = await knownTrade(12_345);
+      const signed = (await simulator.pay(orderNo, { tamper: { sign: '' } })).notification;
+      const body = new URLSearchParams(simulator.buildNotification({ ...signed, subject: 'Tea\u0000Cake' })).toString();
+      const response = await post(body);
+      expect([response.statusCode, response.body]).toEqual([200, 'success']);
+      const rows = await rowsOf(orderNo);
+      expect(rows.map((r) => [r.raw_body, r.fields.subject])).toEqual([[body, 'Tea\ufffdCake']]);
+    });
+
+    it.each([
+      ['an encoded NUL', '%00'],
+      ['a raw NUL byte', '\u0000'],
+    ])('a genuine notification with %s in its unsigned sign_type answers without a 5xx', async (_c, nul) => {
+      const orderNo = await knownTrade(12_345);
+      const signed = (await simulator.pay(orderNo, { tamper: { sign: '' } })).notification;
+      const body = new URLSearchParams(simulator.buildNotification(signed))
+        .toString()
+        .replace('sign_type=RSA2', `sign_type=RSA2${nul}`);
+      expect(body).toContain(`sign_type=RSA2${nul}`);
+      const response = await post(body);
+      expect(response.statusCode).toBeLessThan(500);
+    });
+
     it('another content type, even with a validly signed form inside', async () => {
       const orderNo = await knownTrade(12_345);
       const signed = (await simulator.pay(orderNo, { tamper: { sign: '' } })).notification;

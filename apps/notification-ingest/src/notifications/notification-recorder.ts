@@ -76,7 +76,7 @@ export class NotificationRecorder {
           notification.provider,
           notification.notificationKey,
           receipt.rawBody,
-          JSON.stringify(notification.fields),
+          storableFields(notification.fields),
           notification.orderNo,
           notification.providerTransactionId,
           notification.tradeStatus,
@@ -133,4 +133,14 @@ function classify(notification: VerifiedNotification, order: KnownOrder | undefi
   if (notification.kind !== 'payment-succeeded') return 'non_payment';
   const matches = notification.amount.amount === order.totalAmount && notification.amount.currency === order.currency;
   return matches ? 'payment' : 'amount_mismatch';
+}
+
+/**
+ * The decoded fields as jsonb text. jsonb cannot hold U+0000 (PostgreSQL refuses the \u0000 escape), yet a
+ * genuinely signed notification may carry one (an encoded %00 in a value the buyer typed): it is stored as
+ * U+FFFD in `fields`, while raw_body keeps the notification exactly as received.
+ */
+function storableFields(fields: Readonly<Record<string, string>>): string {
+  const clean = (text: string): string => text.replaceAll('\u0000', '\ufffd');
+  return JSON.stringify(Object.fromEntries(Object.entries(fields).map(([k, v]) => [clean(k), clean(v)])));
 }

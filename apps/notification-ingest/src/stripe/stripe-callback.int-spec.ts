@@ -137,6 +137,27 @@ describe('POST /callbacks/stripe', () => {
     expect(await harness.settledPaymentsOf(orderNo)).toHaveLength(1);
   });
 
+  it('stores a genuinely signed event whose buyer-entered text holds a NUL (\\u0000) without a 5xx', async () => {
+    // Stripe echoes what the buyer typed (name, address) into the events it signs: a NUL there is genuine.
+    const orderNo = await knownSession(3_100);
+    const unsent = await simulator.pay(orderNo, {
+      events: ['checkout.session.completed'],
+      webhookUrl: `${harness.baseUrl}/not-a-callback`,
+    });
+    const rawBody = unsent.events[0].rawBody.replace(
+      /"object": ?"checkout.session"/,
+      '"object": "checkout.session", "customer_details": {"name": "Li\\u0000Wei", "email": "a\\u0000@example.com"}',
+    );
+    expect(rawBody).toContain('Li\\u0000Wei');
+    const { result, outcomes } = await withOutcomes(harness, 'stripe', () =>
+      simulator.postWebhook(harness.url('stripe'), rawBody),
+    );
+    expect([result.status, result.body]).toEqual([200, ACK]);
+    expect(outcomes).toEqual({ accepted: 1 });
+    expect(await harness.rowsOf(orderNo)).toHaveLength(1);
+    expect(await harness.outboxCount(orderNo)).toBe(1);
+  });
+
   describe('refuses with 4xx, stores nothing and publishes nothing for', () => {
     it.each<[string, () => StripePayOptions]>([
       ['an amount changed after signing', () => ({ tamper: true })],
