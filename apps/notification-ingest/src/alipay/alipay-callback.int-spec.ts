@@ -389,6 +389,22 @@ describe('POST /callbacks/alipay', () => {
       expect(response.statusCode).toBeLessThan(500);
     });
 
+    it.each([
+      ['out_trade_no holds a NUL', { out_trade_no: 'ORD\u0000X' }],
+      ['trade_status is 300 characters long', { trade_status: 'X'.repeat(300) }],
+      ['trade_no is 300 characters long', { trade_no: '2'.repeat(300) }],
+    ])('a genuinely signed notification whose %s: 400 malformed, never a 5xx', async (_c, change) => {
+      const orderNo = await knownTrade(12_345);
+      const signed = (await simulator.pay(orderNo, { tamper: { sign: '' } })).notification;
+      const body = new URLSearchParams(simulator.buildNotification({ ...signed, ...change })).toString();
+      const outcomes = await countedOutcomes(async () => {
+        const response = await post(body);
+        expect([response.statusCode, response.body]).toEqual([400, 'fail']);
+      });
+      expect(outcomes).toEqual({ rejected_malformed: 1 });
+      expect(await rowsOf(orderNo)).toEqual([]);
+    });
+
     it('another content type, even with a validly signed form inside', async () => {
       const orderNo = await knownTrade(12_345);
       const signed = (await simulator.pay(orderNo, { tamper: { sign: '' } })).notification;
