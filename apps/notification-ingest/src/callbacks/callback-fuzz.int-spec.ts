@@ -16,7 +16,16 @@ import {
   randomAlphanumeric,
   stripeSignatureHeader,
 } from '@shop/provider-simulators';
-import { AlipayAdapter, StripeAdapter, UnionPayAdapter, WechatPayAdapter, signUnionPayFields } from '@shop/providers';
+import {
+  AlipayAdapter,
+  StripeAdapter,
+  UnionPayAdapter,
+  WechatPayAdapter,
+  decryptWechatpayResource,
+  encryptWechatpayResource,
+  signUnionPayFields,
+  signWechatpayMessage,
+} from '@shop/providers';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { CallbackHarness } from '../../test/callback-harness';
 
@@ -783,6 +792,8 @@ describe('callback fuzzing: every provider route', () => {
   const failures: Failure[] = [];
   /** Signs mutated content as the provider would (for the phase that fuzzes past the signature check). */
   const resign: Record<string, (c: FuzzCase) => FuzzCase> = {};
+  /** What the re-signed phase mutates: the delivery itself, or for WeChat Pay its decrypted resource. */
+  const plaintexts: Record<string, Delivery[]> = {};
 
   beforeAll(async () => {
     await capture.start();
@@ -933,6 +944,32 @@ describe('callback fuzzing: every provider route', () => {
       ),
     });
 
+    const wechatSignKey: KeyObject = createPrivateKey(wechatKeys.platform.privateKeyPem);
+    resign.wechatpay = (c) => {
+      // The (mutated) resource encrypted and signed afresh, under a new notification id half of the time.
+      const envelope = JSON.parse(capture.deliveries.wechatpay[0].body.toString('utf8')) as Record<string, unknown>;
+      const nonce = randomAlphanumeric(12);
+      const id = c.label.length % 2 === 0 ? envelope.id : `fuzz-${randomAlphanumeric(16)}`;
+      const resource = {
+        original_type: 'transaction',
+        algorithm: 'AEAD_AES_256_GCM',
+        ciphertext: encryptWechatpayResource(c.body.toString('utf8'), WECHAT_API_V3_KEY, nonce, 'transaction'),
+        associated_data: 'transaction',
+        nonce,
+      };
+      const body = JSON.stringify({ ...envelope, id, resource });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const headerNonce = randomAlphanumeric(32);
+      let headers = withHeader(c.headers, 'wechatpay-timestamp', timestamp);
+      headers = withHeader(headers, 'wechatpay-nonce', headerNonce);
+      headers = withHeader(
+        headers,
+        'wechatpay-signature',
+        signWechatpayMessage(timestamp, headerNonce, body, wechatSignKey),
+      );
+      return { ...c, headers, body: Buffer.from(body) };
+    };
+
     // Stripe: one Checkout Session paid (both paid events).
     const stripe = new StripeSimulator({ ...stripeSecrets, webhookUrl: capture.notifyUrl('stripe') });
     const stripeMerchant = new StripeAdapter({
@@ -954,6 +991,18 @@ describe('callback fuzzing: every provider route', () => {
       await stripe.pay(orderNo);
       (orders.stripe ??= []).push(orderNo);
     }
+
+    for (const provider of PROVIDERS) plaintexts[provider] = capture.deliveries[provider] ?? [];
+    plaintexts.wechatpay = plaintexts.wechatpay.map((delivery) => {
+      const { resource } = JSON.parse(delivery.body.toString('utf8')) as {
+        resource: { ciphertext: string; nonce: string; associated_data: string };
+      };
+      const plaintext = decryptWechatpayResource(
+        { ciphertext: resource.ciphertext, nonce: resource.nonce, associatedData: resource.associated_data },
+        WECHAT_API_V3_KEY,
+      );
+      return { headers: delivery.headers, body: Buffer.from(plaintext) };
+    });
 
     // The genuine deliveries, sent once: they are the baseline every mutation is compared with.
     for (const provider of PROVIDERS) {
@@ -1051,11 +1100,11 @@ describe('callback fuzzing: every provider route', () => {
   // Content mutations signed afresh with the test keys: what the service does with a genuinely signed but odd
   // notification (amounts, statuses, ids, missing or repeated fields). Such cases may be stored and may even pay
   // an order, so they run last, on the orders above, and only availability is asserted: never a 5xx.
-  it.each(['alipay', 'unionpay', 'stripe'] as const)(
+  it.each(['alipay', 'wechatpay', 'unionpay', 'stripe'] as const)(
     '%s, re-signed content mutations: never a 5xx',
     async (provider) => {
       const started = Date.now();
-      const originals = capture.deliveries[provider];
+      const originals = plaintexts[provider];
       const random = new Random((SEED ^ ((0x51 + PROVIDERS.indexOf(provider)) * 0x85ebca6b)) >>> 0);
       const cases = Array.from({ length: RESIGNED_CASES_PER_PROVIDER }, () => {
         const original = random.pick(originals);
