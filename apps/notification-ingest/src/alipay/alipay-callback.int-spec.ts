@@ -53,6 +53,8 @@ describe('POST /callbacks/alipay', () => {
       ALIPAY_APP_ID: APP_ID,
       ALIPAY_SELLER_ID: SELLER_ID,
       ALIPAY_PUBLIC_KEY: keys.alipay.publicKeyBase64,
+      // The refusals below all come from 127.0.0.1; the source brake is another spec's subject.
+      CALLBACK_REJECTIONS_PER_MINUTE: '100000',
     });
     await ingest.app.listen(0, '127.0.0.1');
     const { port } = ingest.app.getHttpServer().address() as AddressInfo;
@@ -345,6 +347,63 @@ describe('POST /callbacks/alipay', () => {
         }
       });
       expect(outcomes).toEqual({ rejected_malformed: bodies.length });
+      expect(await rowsOf(orderNo)).toEqual([]);
+    });
+
+    it.each([
+      ['a NUL', '%00'],
+      ['a "!"', '!'],
+      ['a line break', '%0A'],
+      ['base64 padding', '%3D%3D%3D%3D'],
+    ])('a genuine notification whose sign has %s appended (lenient base64 would still verify it)', async (_c, tail) => {
+      const orderNo = await knownTrade(12_345);
+      const signed = (await simulator.pay(orderNo, { tamper: { sign: '' } })).notification;
+      const body = `${new URLSearchParams(simulator.buildNotification(signed)).toString()}${tail}`;
+      const outcomes = await countedOutcomes(async () => {
+        const response = await post(body);
+        expect([response.statusCode, response.body]).toEqual([400, 'fail']);
+      });
+      expect(outcomes).toEqual({ rejected_signature: 1 });
+      expect(await rowsOf(orderNo)).toEqual([]);
+    });
+
+    it('a genuinely signed notification with a NUL in a value is stored (U+FFFD in fields, raw_body exact)', async () => {
+      const orderNo = await knownTrade(12_345);
+      const signed = (await simulator.pay(orderNo, { tamper: { sign: '' } })).notification;
+      const body = new URLSearchParams(simulator.buildNotification({ ...signed, subject: 'Tea\u0000Cake' })).toString();
+      const response = await post(body);
+      expect([response.statusCode, response.body]).toEqual([200, 'success']);
+      const rows = await rowsOf(orderNo);
+      expect(rows.map((r) => [r.raw_body, r.fields.subject])).toEqual([[body, 'Tea\ufffdCake']]);
+    });
+
+    it.each([
+      ['an encoded NUL', '%00'],
+      ['a raw NUL byte', '\u0000'],
+    ])('a genuine notification with %s in its unsigned sign_type answers without a 5xx', async (_c, nul) => {
+      const orderNo = await knownTrade(12_345);
+      const signed = (await simulator.pay(orderNo, { tamper: { sign: '' } })).notification;
+      const body = new URLSearchParams(simulator.buildNotification(signed))
+        .toString()
+        .replace('sign_type=RSA2', `sign_type=RSA2${nul}`);
+      expect(body).toContain(`sign_type=RSA2${nul}`);
+      const response = await post(body);
+      expect(response.statusCode).toBeLessThan(500);
+    });
+
+    it.each([
+      ['out_trade_no holds a NUL', { out_trade_no: 'ORD\u0000X' }],
+      ['trade_status is 300 characters long', { trade_status: 'X'.repeat(300) }],
+      ['trade_no is 300 characters long', { trade_no: '2'.repeat(300) }],
+    ])('a genuinely signed notification whose %s: 400 malformed, never a 5xx', async (_c, change) => {
+      const orderNo = await knownTrade(12_345);
+      const signed = (await simulator.pay(orderNo, { tamper: { sign: '' } })).notification;
+      const body = new URLSearchParams(simulator.buildNotification({ ...signed, ...change })).toString();
+      const outcomes = await countedOutcomes(async () => {
+        const response = await post(body);
+        expect([response.statusCode, response.body]).toEqual([400, 'fail']);
+      });
+      expect(outcomes).toEqual({ rejected_malformed: 1 });
       expect(await rowsOf(orderNo)).toEqual([]);
     });
 

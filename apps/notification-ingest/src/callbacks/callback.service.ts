@@ -2,7 +2,11 @@ import { isIP } from 'node:net';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { NotificationRejectedError, type ProviderHttpResponse, type VerifiedNotification } from '@shop/providers';
 import { AppError } from '@shop/runtime';
-import { NotificationRecorder, type RecordedNotification } from '../notifications/notification-recorder';
+import {
+  LONE_SURROGATE,
+  NotificationRecorder,
+  type RecordedNotification,
+} from '../notifications/notification-recorder';
 import type { CallbackChannel } from './callback-channel';
 import type { ProviderName } from '@shop/contracts';
 import { CALLBACK_CHANNELS, type CallbackChannels } from './callback-channels.provider';
@@ -63,6 +67,12 @@ export class CallbackService {
       return channel.verifier.rejectResponse(error.reason);
     }
     const ids = { orderNo: notification.orderNo, notificationKey: notification.notificationKey, verified: true };
+    const unstorable = unstorableIdentifier(notification);
+    if (unstorable !== undefined) {
+      // Signed, but not a notification this service can key: retrying it can never succeed, so no 5xx.
+      this.report(provider, 'rejected_malformed', { ...ids, reason: 'MALFORMED', unstorable });
+      return channel.verifier.rejectResponse('MALFORMED');
+    }
     let recorded: RecordedNotification;
     try {
       recorded = await this.recorder.record(notification, {
@@ -133,6 +143,35 @@ function notStored(channel: CallbackChannel): ProviderHttpResponse {
     'The notification could not be stored; it will be accepted on a retry',
     HttpStatus.INTERNAL_SERVER_ERROR,
   );
+}
+
+/** The widths of the provider_notifications and callback_replay_keys columns the identifiers go to. */
+const IDENTIFIER_LIMITS = {
+  notificationKey: 128,
+  orderNo: 200,
+  providerTransactionId: 128,
+  tradeStatus: 100,
+  replayKey: 128,
+} as const;
+
+/**
+ * The first identifier of a verified notification that PostgreSQL cannot store as it is (longer than its column,
+ * or holding U+0000 or a lone surrogate), or undefined. Such a notification would fail on every retry.
+ */
+function unstorableIdentifier(notification: VerifiedNotification): string | undefined {
+  for (const [name, limit] of Object.entries(IDENTIFIER_LIMITS)) {
+    const value: unknown = notification[name as keyof typeof IDENTIFIER_LIMITS];
+    if (value === undefined) continue;
+    if (
+      typeof value !== 'string' ||
+      value.length > limit ||
+      value.includes('\u0000') ||
+      value.search(LONE_SURROGATE) >= 0
+    ) {
+      return name;
+    }
+  }
+  return undefined;
 }
 
 /** What to log of an unexpected error: its kind, message and database code, not its query or parameters. */

@@ -78,7 +78,7 @@ export class NotificationRecorder {
           notification.provider,
           notification.notificationKey,
           receipt.rawBody,
-          JSON.stringify(notification.fields),
+          storableFields(notification.fields),
           notification.orderNo,
           notification.providerTransactionId,
           notification.tradeStatus,
@@ -135,4 +135,17 @@ function classify(notification: VerifiedNotification, order: KnownOrder | undefi
   if (notification.kind !== 'payment-succeeded') return 'non_payment';
   const matches = notification.amount.amount === order.totalAmount && notification.amount.currency === order.currency;
   return matches ? 'payment' : 'amount_mismatch';
+}
+
+/** A UTF-16 surrogate without its other half. */
+export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The decoded fields as jsonb text. jsonb holds neither U+0000 nor a lone surrogate (PostgreSQL refuses both
+ * escapes), yet a genuinely signed notification may carry one (%00 in a form value, "\ud800" in JSON): each is
+ * stored as U+FFFD in `fields`, while raw_body keeps the notification exactly as received.
+ */
+function storableFields(fields: Readonly<Record<string, string>>): string {
+  const clean = (text: string): string => text.replace(LONE_SURROGATE, '\ufffd').replaceAll('\u0000', '\ufffd');
+  return JSON.stringify(Object.fromEntries(Object.entries(fields).map(([k, v]) => [clean(k), clean(v)])));
 }

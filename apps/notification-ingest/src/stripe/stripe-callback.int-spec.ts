@@ -137,6 +137,27 @@ describe('POST /callbacks/stripe', () => {
     expect(await harness.settledPaymentsOf(orderNo)).toHaveLength(1);
   });
 
+  it.each([
+    ['a NUL', 'x\\u0000y'],
+    ['a lone surrogate', 'x\\ud800y'],
+  ])('stores a genuinely signed event whose kept text (api_version) holds %s, without a 5xx', async (_c, odd) => {
+    // Stripe signs what it sends; text the service keeps in `fields` must be storable whatever it holds.
+    const orderNo = await knownSession(3_100);
+    const unsent = await simulator.pay(orderNo, {
+      events: ['checkout.session.completed'],
+      webhookUrl: `${harness.baseUrl}/not-a-callback`,
+    });
+    const rawBody = unsent.events[0].rawBody.replace(/"api_version": ?"/, `"api_version": "${odd}`);
+    expect(rawBody).toContain(odd);
+    const { result, outcomes } = await withOutcomes(harness, 'stripe', () =>
+      simulator.postWebhook(harness.url('stripe'), rawBody),
+    );
+    expect([result.status, result.body]).toEqual([200, ACK]);
+    expect(outcomes).toEqual({ accepted: 1 });
+    expect(await harness.rowsOf(orderNo)).toHaveLength(1);
+    expect(await harness.outboxCount(orderNo)).toBe(1);
+  });
+
   describe('refuses with 4xx, stores nothing and publishes nothing for', () => {
     it.each<[string, () => StripePayOptions]>([
       ['an amount changed after signing', () => ({ tamper: true })],

@@ -2,6 +2,7 @@
 import { type KeyObject, createSign, createVerify } from 'node:crypto';
 import { ProviderError } from '../provider-error';
 import { type RawJsonMember, rawJsonMembers } from '../raw-json-members';
+import { isCanonicalBase64 } from '../base64-signature';
 
 /** Parameters as Alipay sees them: decoded text values; undefined and "" are left out of signatures. */
 export type AlipayParams = Readonly<Record<string, string | undefined>>;
@@ -34,7 +35,7 @@ export function rsa2Sign(content: string, privateKey: KeyObject): string {
 
 /** Checks an RSA2 signature; false for any malformed signature rather than a throw. */
 export function rsa2Verify(content: string, signature: string | undefined, publicKey: KeyObject): boolean {
-  if (typeof signature !== 'string' || signature.length === 0) return false;
+  if (typeof signature !== 'string' || signature.length === 0 || !isCanonicalBase64(signature)) return false;
   try {
     return createVerify('RSA-SHA256').update(content, 'utf8').verify(publicKey, signature, 'base64');
   } catch {

@@ -1,6 +1,7 @@
 // UnionPay ACP 5.1.0 signMethod 01 (/work/shared/docs/providers.md, UnionPay): a double hash. The signing string's
 // SHA-256 is written as lowercase hex, and SHA256withRSA signs the ASCII of that hex text, not the string itself.
 import { type KeyObject, createHash, createSign, createVerify } from 'node:crypto';
+import { isCanonicalBase64 } from '../base64-signature';
 
 /** Fields as UnionPay sees them: decoded text values; undefined and blank values are left out of signatures. */
 export type UnionPayFields = Readonly<Record<string, string | undefined>>;
@@ -36,7 +37,7 @@ export function signUnionPayFields(fields: UnionPayFields, privateKey: KeyObject
 /** Checks `fields.signature` against `fields`; false (never a throw) for a missing or malformed signature. */
 export function verifyUnionPayFields(fields: UnionPayFields, publicKey: KeyObject): boolean {
   const signature = fields[UNIONPAY_UNSIGNED_KEY];
-  if (typeof signature !== 'string' || signature === '') return false;
+  if (typeof signature !== 'string' || signature === '' || !isCanonicalBase64(signature)) return false;
   const hex = unionPayDigestHex(unionPaySigningString(fields));
   try {
     return createVerify('RSA-SHA256').update(hex, 'ascii').verify(publicKey, signature, 'base64');

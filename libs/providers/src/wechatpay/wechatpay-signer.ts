@@ -2,6 +2,7 @@
 import { type KeyObject, createCipheriv, createDecipheriv, createSign, createVerify, randomBytes } from 'node:crypto';
 import { HttpStatus } from '@nestjs/common';
 import { ProviderError } from '../provider-error';
+import { isCanonicalBase64 } from '../base64-signature';
 
 /** The Authorization scheme of API v3 requests. */
 export const WECHATPAY_AUTH_SCHEMA = 'WECHATPAY2-SHA256-RSA2048';
@@ -48,7 +49,7 @@ export function sha256WithRsaVerify(
   signature: string | undefined,
   publicKey: KeyObject,
 ): boolean {
-  if (typeof signature !== 'string' || signature.length === 0) return false;
+  if (typeof signature !== 'string' || signature.length === 0 || !isCanonicalBase64(signature)) return false;
   try {
     return createVerify('RSA-SHA256')
       .update(typeof content === 'string' ? Buffer.from(content, 'utf8') : content)
