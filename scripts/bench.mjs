@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { URLSearchParams, fileURLToPath } from 'node:url';
+import { paidAlipayNotification } from './lib/alipay-notification.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -209,22 +210,10 @@ async function main() {
   const answers = await (PROVIDER !== 'alipay'
     ? simulatedCallbacks(orders, sentAt, ackLatencies)
     : pool(orders, CONCURRENCY, async (order) => {
-        const now = new Date(Date.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
-        const fields = signer.buildNotification({
-          notify_id: randomBytes(16).toString('hex'),
-          notify_time: now,
-          notify_type: 'trade_status_sync',
-          app_id: secrets.alipay.appId,
-          seller_id: secrets.alipay.sellerId,
-          charset: 'utf-8',
-          version: '1.0',
-          sign_type: 'RSA2',
-          out_trade_no: order.orderNo,
-          trade_no: `2026${randomBytes(12).toString('hex').replace(/[a-f]/g, '7').slice(0, 24)}`,
-          trade_status: 'TRADE_SUCCESS',
-          total_amount: (order.totalAmount / 100).toFixed(2),
-          receipt_amount: (order.totalAmount / 100).toFixed(2),
-          gmt_payment: now,
+        const fields = paidAlipayNotification(signer, secrets.alipay, {
+          order,
+          notifyId: randomBytes(16).toString('hex'),
+          tradeNo: `2026${randomBytes(12).toString('hex').replace(/[a-f]/g, '7').slice(0, 24)}`,
         });
         const started = performance.now();
         sentAt.set(order.orderNo, Date.now());

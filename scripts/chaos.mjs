@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { URLSearchParams, fileURLToPath } from 'node:url';
+import { paidAlipayNotification } from './lib/alipay-notification.mjs';
 import { createPrng, faultPlan, parseChaosOptions } from './lib/chaos-plan.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -300,23 +301,10 @@ async function main() {
   // Deliveries: every payment's notification k times, all of them shuffled and sent concurrently.
   for (const payment of ready) {
     if (payment.provider === 'alipay') {
-      const now = new Date(Date.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
-      const amount = (payment.totalAmount / 100).toFixed(2);
-      payment.notification = alipaySigner.buildNotification({
-        notify_id: `chaos${options.seed}n${payment.index}${payment.orderNo}`,
-        notify_time: now,
-        notify_type: 'trade_status_sync',
-        app_id: secrets.alipay.appId,
-        seller_id: secrets.alipay.sellerId,
-        charset: 'utf-8',
-        version: '1.0',
-        sign_type: 'RSA2',
-        out_trade_no: payment.orderNo,
-        trade_no: `2026${String(options.seed).padStart(8, '0').slice(-8)}${String(payment.index).padStart(12, '0')}`,
-        trade_status: 'TRADE_SUCCESS',
-        total_amount: amount,
-        receipt_amount: amount,
-        gmt_payment: now,
+      payment.notification = paidAlipayNotification(alipaySigner, secrets.alipay, {
+        order: payment,
+        notifyId: `chaos${options.seed}n${payment.index}${payment.orderNo}`,
+        tradeNo: `2026${String(options.seed).padStart(8, '0').slice(-8)}${String(payment.index).padStart(12, '0')}`,
       });
     }
   }
