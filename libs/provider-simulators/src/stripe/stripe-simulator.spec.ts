@@ -266,6 +266,37 @@ describe('StripeSimulator API with the official client (through StripeAdapter)',
     expect(JSON.stringify(error)).not.toContain('sk_test_wrong');
   });
 
+  it('replays the session when the same payment is opened again seconds later with a deadline (a retry after a crash)', async () => {
+    let now = new Date('2026-11-27T02:00:03Z');
+    const clocked = new StripeSimulator({ ...secrets, now: () => now });
+    const baseUrl = await clocked.start();
+    try {
+      const clockedAdapter = new StripeAdapter({
+        ...secrets,
+        apiBaseUrl: baseUrl,
+        maxNetworkRetries: 0,
+        now: () => now,
+      });
+      const orderNo = nextOrderNo();
+      const open = () =>
+        clockedAdapter.createPayment({
+          orderNo,
+          amount: Money.of(700, 'EUR'),
+          subject: 'Retried',
+          method: 'checkout',
+          notifyUrl: 'https://shop.example/n',
+          timeoutExpress: '31m',
+        });
+      const first = await open();
+      now = new Date('2026-11-27T02:00:09Z');
+      // The same parameters under the same key: Stripe replays the first session instead of refusing the key.
+      await expect(open()).resolves.toEqual(first);
+      expect(clocked.sessions().filter((s) => s.client_reference_id === orderNo)).toHaveLength(1);
+    } finally {
+      await clocked.stop();
+    }
+  });
+
   it('lets sessions expire at expires_at on the simulator clock', async () => {
     let now = new Date('2026-11-27T02:00:00Z');
     const clocked = new StripeSimulator({ ...secrets, now: () => now });

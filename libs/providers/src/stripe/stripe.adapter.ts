@@ -164,10 +164,14 @@ export class StripeAdapter implements PaymentProvider {
       cancel_url: `${returnBase}${returnBase.includes('?') ? '&' : '?'}order_no=${orderParam}&canceled=1`,
     };
     if (request.timeoutExpress !== undefined) {
-      params.expires_at = Math.floor(this.now().getTime() / 1000) + expirySeconds(request.timeoutExpress);
+      params.expires_at = sessionExpiry(Math.floor(this.now().getTime() / 1000), expirySeconds(request.timeoutExpress));
     }
-    // Same order and amount: Stripe replays the first session for 24 h instead of opening a second one.
-    const idempotencyKey = `checkout-${request.orderNo}-${stripeAmount.amount}-${stripeAmount.currency}`;
+    // Same order, amount and deadline: Stripe replays the first session for 24 h instead of opening a second one.
+    // Stripe refuses a key reused with other parameters, so the deadline is part of the key and is rounded (see
+    // sessionExpiry): a retry seconds later (after a crash or a timeout) sends the very same request.
+    const idempotencyKey =
+      `checkout-${request.orderNo}-${stripeAmount.amount}-${stripeAmount.currency}` +
+      (params.expires_at === undefined ? '' : `-${params.expires_at}`);
     const session = await this.call('checkout.sessions.create', () =>
       client.checkout.sessions.create(params, { idempotencyKey }),
     );
@@ -707,4 +711,22 @@ function mapStripeError(operation: string, error: unknown): ProviderError {
         details,
       );
   }
+}
+
+// Session deadlines are rounded to this grid so that retries of one payment send identical parameters.
+const EXPIRY_GRID_SECONDS = 300;
+const STRIPE_MAX_LIFETIME_SECONDS = 24 * 3600;
+
+/**
+ * expires_at for a session opened at `nowSeconds` that should live `lifetimeSeconds`: rounded up to the next five
+ * minutes (rounded down instead where rounding up would pass Stripe's 24-hour maximum). A retry of the same payment
+ * within the same five minutes therefore sends the same expires_at; one in a later window opens a new session,
+ * and the earlier one lapses by itself.
+ */
+export function sessionExpiry(nowSeconds: number, lifetimeSeconds: number): number {
+  const target = nowSeconds + lifetimeSeconds;
+  const up = Math.ceil(target / EXPIRY_GRID_SECONDS) * EXPIRY_GRID_SECONDS;
+  return up - nowSeconds < STRIPE_MAX_LIFETIME_SECONDS
+    ? up
+    : Math.floor(target / EXPIRY_GRID_SECONDS) * EXPIRY_GRID_SECONDS;
 }
