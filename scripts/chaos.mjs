@@ -2,7 +2,7 @@
 //   [--faults <n>] [--state .cache/dev/processes.json]`: a seeded fault harness against a running `npm start`.
 // It creates orders and starts their payments through the API, delivers each provider's notification 1 to 20
 // times, shuffled and concurrent, retrying every refused or failed delivery as a provider would, while it injects
-// faults chosen by the seed: kill -9 of a service, a simulator or the broker (when `npm start` owns it), SIGSTOP
+// faults chosen by the seed: kill -9 of a service or the broker (when `npm start` owns it), SIGSTOP
 // past the consumer session timeout, and a service database made unreachable for 5-40 s. Then it waits for
 // convergence and checks from the databases: every paid order PAID exactly once, one balanced ledger posting per
 // payment, ledger totals equal to the paid orders' totals, and no dead letter written during the run. The last
