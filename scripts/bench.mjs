@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { URLSearchParams, fileURLToPath } from 'node:url';
 import { paidAlipayNotification } from './lib/alipay-notification.mjs';
+import { PROVIDER_DRIVES, pool } from './lib/drive.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -31,49 +32,19 @@ const INGEST = option('ingest', 'http://127.0.0.1:3001');
 const PROVIDER = option('provider', 'alipay');
 const CLK_TCK = 100; // Linux USER_HZ
 
-// How each simulated provider is driven: its payment method, its control call, and its acknowledgement.
-const SIMULATED = {
-  wechatpay: {
-    method: 'native',
-    port: process.env.WECHATPAY_SIM_PORT ?? 3101,
-    pay: (orderNo) => `/_simulator/wechatpay/trades/${orderNo}/pay`,
-    body: {},
-    acknowledged: (d) => d.status === 204,
-  },
-  unionpay: {
-    method: 'page',
-    port: process.env.UNIONPAY_SIM_PORT ?? 3102,
-    pay: (orderNo) => `/_simulator/unionpay/trades/${orderNo}/pay`,
-    body: {},
-    acknowledged: (d) => d.status === 200 && d.body === 'ok',
-  },
-  stripe: {
-    method: 'checkout',
-    port: process.env.STRIPE_SIM_PORT ?? 3103,
-    pay: (orderNo) => `/_simulator/stripe/sessions/${orderNo}/pay`,
-    // One webhook per payment, as for the other providers (payment_intent.succeeded would be a duplicate).
-    body: { events: ['checkout.session.completed'] },
-    acknowledged: (d) => d.status >= 200 && d.status < 300,
-  },
-};
+// The simulated providers, each on its simulator's port (<PROVIDER>_SIM_PORT, as npm start).
+const SIMULATED = Object.fromEntries(
+  ['wechatpay', 'unionpay', 'stripe'].map((name) => [
+    name,
+    {
+      ...PROVIDER_DRIVES[name],
+      port: process.env[`${name.toUpperCase()}_SIM_PORT`] ?? PROVIDER_DRIVES[name].defaultPort,
+    },
+  ]),
+);
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const ms = (n) => `${n.toFixed(1)} ms`;
-
-/** Runs fn over items with at most `limit` in flight. */
-async function pool(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return results;
-}
 
 /** The pid of each service started from this checkout (found by its command line). */
 function servicePids() {

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { URLSearchParams, fileURLToPath } from 'node:url';
 import { paidAlipayNotification } from './lib/alipay-notification.mjs';
 import { createPrng, faultPlan, parseChaosOptions } from './lib/chaos-plan.mjs';
+import { PROVIDER_DRIVES, pool } from './lib/drive.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -24,42 +25,6 @@ const started = Date.now();
 const at = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
 const say = (line) => process.stdout.write(`${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// How each provider's payment is started and its notification delivered.
-const PROVIDERS = {
-  alipay: { method: 'qr' },
-  wechatpay: {
-    method: 'native',
-    pay: (orderNo) => `/_simulator/wechatpay/trades/${orderNo}/pay`,
-    body: {},
-    acknowledged: (d) => d.status === 204,
-  },
-  unionpay: {
-    method: 'page',
-    pay: (orderNo) => `/_simulator/unionpay/trades/${orderNo}/pay`,
-    body: {},
-    acknowledged: (d) => d.status === 200 && d.body === 'ok',
-  },
-  stripe: {
-    method: 'checkout',
-    pay: (orderNo) => `/_simulator/stripe/sessions/${orderNo}/pay`,
-    body: { events: ['checkout.session.completed'] },
-    acknowledged: (d) => d.status >= 200 && d.status < 300,
-  },
-};
-
-/** Runs fn over items with at most `limit` in flight. */
-async function pool(items, limit, fn) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i], i);
-      }
-    }),
-  );
-}
 
 /**
  * Calls `attempt` until it answers true, as a provider retries a delivery: backoff doubling from 250 ms to 5 s.
@@ -229,7 +194,6 @@ async function main() {
   const plan = faultPlan(rng, {
     count: options.faults,
     services: Object.keys(databases),
-    simulators: Object.keys(state.processes).filter((n) => state.processes[n].kind === 'simulator'),
     databases: Object.values(databases),
     broker: state.kafka.ownedByUs,
   });
@@ -279,7 +243,7 @@ async function main() {
       return true;
     }, deadline);
     if (!payment.orderNo) return;
-    const { method } = PROVIDERS[payment.provider];
+    const { method } = PROVIDER_DRIVES[payment.provider];
     payment.started = await untilDone(async () => {
       const r = await http('POST', `${gateway}/api/v1/orders/${payment.orderNo}/payments`, {
         token: customer,
@@ -321,7 +285,7 @@ async function main() {
         const answer = await alipaySigner.postNotification(`${ingest}/callbacks/alipay`, payment.notification);
         return answer.body === 'success';
       }
-      const provider = PROVIDERS[payment.provider];
+      const provider = PROVIDER_DRIVES[payment.provider];
       const r = await http('POST', `${simulatorUrl(payment.provider)}${provider.pay(payment.orderNo)}`, {
         json: provider.body,
       });

@@ -10,7 +10,7 @@ function evaluate<T>(expression: string): T {
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', source], { encoding: 'utf8' })) as T;
 }
 
-const TARGETS = `{ count: 12, services: ['api-gateway', 'order-service'], simulators: ['alipay-simulator'],
+const TARGETS = `{ count: 12, services: ['api-gateway', 'order-service'],
   databases: ['shop_order_service'], broker: true }`;
 
 describe('the chaos harness plan (scripts/lib/chaos-plan.mjs)', () => {

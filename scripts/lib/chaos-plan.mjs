@@ -27,10 +27,9 @@ const pick = (rng, items) => items[Math.floor(rng() * items.length)];
  * stop: SIGSTOP a service for 12-20 s, longer than the consumers' 10 s session timeout, then SIGCONT;
  * db: a service database refuses connections for 5-40 s.
  */
-export function faultPlan(rng, { count, services, simulators, databases, broker }) {
+export function faultPlan(rng, { count, services, databases, broker }) {
   // Simulators are not killed: they keep their trades in memory, so a restarted one has forgotten every payment,
   // which no real provider does; the faults are ours to survive, not the provider's amnesia.
-  void simulators;
   const killable = [...services, ...(broker ? ['kafka'] : [])];
   const plan = [];
   for (let i = 0; i < count; i++) {

@@ -159,6 +159,17 @@ export class PaymentQueryService implements OnApplicationBootstrap, BeforeApplic
       return 'error';
     }
     const durationMs = performance.now() - started;
+    // Past the provider's deadline (plus a margin for its last second), a payment it never created can no longer
+    // be made: "not found" is then as final as "closed". This is how a UnionPay consume, which has no close call,
+    // ends.
+    const expiresAt = attempt.provider_expires_at;
+    if (
+      result.status === 'not-found' &&
+      expiresAt !== null &&
+      new Date(expiresAt).getTime() + EXPIRED_NOT_FOUND_MARGIN_MS < Date.now()
+    ) {
+      result = { status: 'closed', providerStatus: result.providerStatus };
+    }
     const outcome = await this.dataSource.transaction(async (manager): Promise<QueryOutcome> => {
       await this.requestLog.record({ ...base, status: 'OK', durationMs }, manager);
       switch (result.status) {
@@ -202,20 +213,7 @@ export class PaymentQueryService implements OnApplicationBootstrap, BeforeApplic
           );
           return result.status;
         }
-        case 'not-found': {
-          // Past the provider's deadline (plus a margin for its last second), a payment it never created can no
-          // longer be made: final. This is how a UnionPay consume, which has no close call, ends.
-          const expiresAt = attempt.provider_expires_at;
-          if (expiresAt !== null && new Date(expiresAt).getTime() + EXPIRED_NOT_FOUND_MARGIN_MS < Date.now()) {
-            const [closed] = await manager.query<[unknown[], number]>(
-              `UPDATE payment_attempts SET status = 'CLOSED', closed_at = clock_timestamp(), updated_at = clock_timestamp()
-               WHERE id = $1 AND status = 'PENDING' RETURNING id`,
-              [attempt.id],
-            );
-            if (closed.length === 1) return 'closed';
-          }
-          return result.status;
-        }
+        case 'not-found':
         case 'pending':
           // Asked again at next_query_at until PAYMENT_QUERY_MAX_ATTEMPTS; a notification can still settle it.
           return result.status;
