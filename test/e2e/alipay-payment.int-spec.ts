@@ -89,8 +89,9 @@ describe('an Alipay payment, end to end', () => {
   async function paidOrder(orderNo: string): Promise<Order> {
     return eventually(
       async () => {
+        // PAID, and the payment-gateway recorded the provider transaction (it consumes the event on its own).
         const order = await orderOf(orderNo);
-        return order.status === 'PAID' ? order : undefined;
+        return order.status === 'PAID' && order.payments.some((p) => p.providerTransactionId) ? order : undefined;
       },
       { timeoutMs: 30_000, message: `order ${orderNo} PAID` },
     );

@@ -81,8 +81,9 @@ describe('expiry and the active query, end to end', () => {
 
     const paid = await eventually(
       async () => {
+        // PAID, and the payment-gateway recorded the provider transaction (it consumes the event on its own).
         const order = await orderOf(orderNo);
-        return order.status === 'PAID' ? order : undefined;
+        return order.status === 'PAID' && order.payments.some((p) => p.providerTransactionId) ? order : undefined;
       },
       { timeoutMs: 30_000, message: `order ${orderNo} PAID by the active query` },
     );

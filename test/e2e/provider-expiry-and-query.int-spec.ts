@@ -75,8 +75,10 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s expiry and active query, 
 
     const paid = await eventually(
       async () => {
+        // The payment-gateway records the provider transaction when it consumes the event, independently of
+        // the order turning PAID: wait for both instead of assuming an order between them.
         const current = await orderOf(order.orderNo);
-        return current.status === 'PAID' ? current : undefined;
+        return current.status === 'PAID' && current.payments.some((p) => p.providerTransactionId) ? current : undefined;
       },
       { timeoutMs: 30_000, message: `order ${order.orderNo} PAID by the active query` },
     );
