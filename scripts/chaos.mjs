@@ -212,8 +212,13 @@ async function main() {
   const deadline = Date.now() + options.loadTimeoutMs;
 
   let faultsInjected = 0;
+  // The second half of the plan waits for the deliveries, so faults hit the callback path as well as order creation
+  // (with 2000 payments, creating the orders alone outlasts a whole plan started at once).
+  let deliveriesBegin;
+  const deliveriesBegun = new Promise((resolve) => (deliveriesBegin = resolve));
   const faults = (async () => {
-    for (const fault of plan) {
+    for (const [i, fault] of plan.entries()) {
+      if (i === Math.ceil(plan.length / 2)) await deliveriesBegun;
       // Every planned fault happens, also after the last delivery (the system must converge from it too).
       await sleep(fault.afterMs);
       if (await inject(fault, admin)) faultsInjected += 1;
@@ -278,6 +283,7 @@ async function main() {
     [deliveries[i], deliveries[j]] = [deliveries[j], deliveries[i]];
   }
   let attempts = 0;
+  deliveriesBegin();
   await pool(deliveries, options.concurrency, async (payment) => {
     const acknowledged = await untilDone(async () => {
       attempts += 1;
