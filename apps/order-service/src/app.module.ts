@@ -9,6 +9,7 @@ import { OrderServiceConfig } from './order-service.config';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersRepository } from './orders/orders.repository';
 import { OrdersService } from './orders/orders.service';
+import { OrderActionsService } from './orders/order-actions.service';
 import { OrderPaymentsService } from './payments/order-payments.service';
 import { PaymentEventsHandler } from './payments/payment-events.handler';
 import { schema } from './schema';
@@ -25,7 +26,14 @@ export class AppModule {
         MessagingModule.forRoot(),
       ],
       controllers: [ProductsController, OrdersController, PaymentEventsHandler],
-      providers: [CatalogService, OrdersRepository, OrdersService, OrderPaymentsService, OrderExpiryService],
+      providers: [
+        CatalogService,
+        OrdersRepository,
+        OrdersService,
+        OrderActionsService,
+        OrderPaymentsService,
+        OrderExpiryService,
+      ],
     };
   }
 }

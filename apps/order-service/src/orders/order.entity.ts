@@ -55,4 +55,14 @@ export class OrderEntity {
 
   @Column({ name: 'flagged_at', type: 'timestamptz', nullable: true })
   flaggedAt!: Date | null;
+
+  /** The sum of succeeded refunds, minor units; the database keeps it within 0..total_amount. */
+  @Column({ name: 'refunded_amount', type: 'bigint', default: 0 })
+  refundedAmount!: string;
+
+  @Column({ name: 'shipped_at', type: 'timestamptz', nullable: true })
+  shippedAt!: Date | null;
+
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt!: Date | null;
 }

@@ -9,7 +9,11 @@ export type OrderErrorCode =
   | 'MIXED_CURRENCIES'
   | 'ORDER_TOTAL_OUT_OF_RANGE'
   | 'ORDER_AMOUNT_NOT_SAFE'
-  | 'ORDER_TRANSITION_NOT_ALLOWED';
+  | 'ORDER_TRANSITION_NOT_ALLOWED'
+  | 'ORDER_NOT_SHIPPABLE'
+  | 'ORDER_NOT_COMPLETABLE'
+  | 'ORDER_NOT_CANCELLABLE'
+  | 'INVALID_DATE_RANGE';
 
 /** One field of a request and what is wrong with it: the same shape as the VALIDATION_FAILED details. */
 export interface FieldProblem {

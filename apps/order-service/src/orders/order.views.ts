@@ -16,11 +16,21 @@ export interface OrderReviewView {
   flaggedAt: string;
 }
 
-/** One entry of an order's history. */
+/** One entry of an order's history: what happened, when, and who did it ("system" for the services). */
 export interface TimelineEntryView {
   at: string;
   event: string;
+  actor: string;
   detail: Record<string, unknown> | null;
+}
+
+/** One parcel of an order. */
+export interface ShipmentView {
+  carrier: string;
+  trackingNo: string;
+  shippedAt: string;
+  /** The admin who recorded it (token subject). */
+  shippedBy: string;
 }
 
 /** An order with everything the order-service knows about it: the answer of POST and GET of one order. */
@@ -42,6 +52,11 @@ export interface OrderDetailsView {
   providerTransactionId: string | null;
   cancelledAt: string | null;
   cancelReason: string | null;
+  /** The sum of the order's succeeded refunds, minor units (0 when none). */
+  refundedAmount: number;
+  shippedAt: string | null;
+  completedAt: string | null;
+  shipments: ShipmentView[];
   review: OrderReviewView | null;
   timeline: TimelineEntryView[];
 }
@@ -52,14 +67,16 @@ export interface OrderSummaryView {
   status: OrderStatus;
   customerId: string;
   totalAmount: number;
+  refundedAmount: number;
   currency: string;
   lineCount: number;
   createdAt: string;
   paidAt: string | null;
+  paymentProvider: string | null;
   underReview: boolean;
 }
 
-/** One page of a customer's orders, newest first. */
+/** One page of orders (a customer's, or the admin search's), newest first. */
 export interface OrderPageView {
   items: OrderSummaryView[];
   page: number;

@@ -118,9 +118,18 @@ describe('order-service orders API', () => {
         providerTransactionId: null,
         cancelledAt: null,
         cancelReason: null,
+        refundedAmount: 0,
+        shippedAt: null,
+        completedAt: null,
+        shipments: [],
         review: null,
         timeline: [
-          { at: order.createdAt, event: 'created', detail: { totalAmount: 32_400, currency: 'CNY', lineCount: 2 } },
+          {
+            at: order.createdAt,
+            event: 'created',
+            actor: 'system',
+            detail: { totalAmount: 32_400, currency: 'CNY', lineCount: 2 },
+          },
         ],
       });
       // Unpaid, it expires ORDER_PAYMENT_TIMEOUT_SECONDS (default 1800) after creation: the sweep's own rule.
@@ -313,10 +322,12 @@ describe('order-service orders API', () => {
         status: 'PENDING_PAYMENT',
         customerId,
         totalAmount: 6800,
+        refundedAmount: 0,
         currency: 'CNY',
         lineCount: 1,
         createdAt: expect.any(String),
         paidAt: null,
+        paymentProvider: null,
         underReview: false,
       });
       const pages = [first, await page(2), await page(3), await page(4)];

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { toSafeAmount } from './amount';
 import { OrderError } from './order.error';
 import { canTransition, type OrderStatus } from './order-status';
-import type { OrderLineView, OrderSummaryView, TimelineEntryView } from './order.views';
+import type { OrderLineView, OrderSummaryView, ShipmentView, TimelineEntryView } from './order.views';
 import type { PricedLine } from './pricing';
 
 /** An order row as the services work with it (amounts already safe numbers). */
@@ -23,6 +23,22 @@ export interface OrderRecord {
   reviewReason: string | null;
   reviewDetail: Record<string, unknown> | null;
   flaggedAt: Date | null;
+  refundedAmount: number;
+  shippedAt: Date | null;
+  completedAt: Date | null;
+}
+
+/** Who did something to an order: a token's subject (admin or customer), or "system" for the services. */
+export const SYSTEM_ACTOR = 'system';
+
+/** The admin search's filters; every one is optional and they combine with AND. */
+export interface OrderSearch {
+  status?: OrderStatus;
+  provider?: string;
+  customerId?: string;
+  orderNo?: string;
+  from?: Date;
+  to?: Date;
 }
 
 /** Columns a transition may set besides status; a closed list, so no caller can smuggle SQL into a name. */
@@ -32,6 +48,8 @@ export interface TransitionChanges {
   provider_transaction_id?: string;
   cancelled_at?: Date | string;
   cancel_reason?: string;
+  shipped_at?: Date | string;
+  completed_at?: Date | string;
 }
 
 interface OrderRow {
@@ -50,10 +68,14 @@ interface OrderRow {
   review_reason: string | null;
   review_detail: Record<string, unknown> | null;
   flagged_at: Date | null;
+  refunded_amount: string;
+  shipped_at: Date | null;
+  completed_at: Date | null;
 }
 
 const ORDER_COLUMNS = `id, order_no, customer_id, status, total_amount, currency, created_at, paid_at, payment_provider,
-  provider_transaction_id, cancelled_at, cancel_reason, review_reason, review_detail, flagged_at`;
+  provider_transaction_id, cancelled_at, cancel_reason, review_reason, review_detail, flagged_at, refunded_amount,
+  shipped_at, completed_at`;
 
 function toRecord(row: OrderRow): OrderRecord {
   return {
@@ -72,6 +94,9 @@ function toRecord(row: OrderRow): OrderRecord {
     reviewReason: row.review_reason,
     reviewDetail: row.review_detail,
     flaggedAt: row.flagged_at,
+    refundedAmount: toSafeAmount(row.refunded_amount),
+    shippedAt: row.shipped_at,
+    completedAt: row.completed_at,
   };
 }
 
@@ -138,25 +163,58 @@ export class OrdersRepository {
 
   /** The order's history, oldest first (entries of one transaction share a time; the id keeps their order). */
   async timelineOf(manager: EntityManager, orderId: string): Promise<TimelineEntryView[]> {
-    const rows: { at: Date; event: string; detail: Record<string, unknown> | null }[] = await manager.query(
-      'SELECT at, event, detail FROM order_timeline WHERE order_id = $1 ORDER BY at, id',
-      [orderId],
-    );
-    return rows.map((r) => ({ at: r.at.toISOString(), event: r.event, detail: r.detail }));
+    const rows: { at: Date; event: string; actor: string; detail: Record<string, unknown> | null }[] =
+      await manager.query('SELECT at, event, actor, detail FROM order_timeline WHERE order_id = $1 ORDER BY at, id', [
+        orderId,
+      ]);
+    return rows.map((r) => ({ at: r.at.toISOString(), event: r.event, actor: r.actor, detail: r.detail }));
   }
 
-  /** Appends to the order's history. */
+  /** Appends to the order's history (append-only in the database: entries are never changed). */
   async addTimelineEntry(
     manager: EntityManager,
     orderId: string,
     event: string,
     detail: Record<string, unknown> | null = null,
+    actor: string = SYSTEM_ACTOR,
   ): Promise<void> {
-    await manager.query('INSERT INTO order_timeline (order_id, event, detail) VALUES ($1, $2, $3)', [
+    await manager.query('INSERT INTO order_timeline (order_id, event, detail, actor) VALUES ($1, $2, $3, $4)', [
       orderId,
       event,
       detail === null ? null : JSON.stringify(detail),
+      actor,
     ]);
+  }
+
+  /**
+   * Records a parcel; false when this very parcel (carrier and tracking number) was recorded for the order
+   * before, so a repeated request adds nothing.
+   */
+  async addShipment(
+    manager: EntityManager,
+    orderId: string,
+    shipment: { carrier: string; trackingNo: string; shippedBy: string; shippedAt: Date },
+  ): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO order_shipments (order_id, carrier, tracking_no, shipped_by, shipped_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT ON CONSTRAINT uq_order_shipments_parcel DO NOTHING RETURNING id`,
+      [orderId, shipment.carrier, shipment.trackingNo, shipment.shippedBy, shipment.shippedAt],
+    );
+    return rows.length === 1;
+  }
+
+  /** The order's parcels, oldest first. */
+  async shipmentsOf(manager: EntityManager, orderId: string): Promise<ShipmentView[]> {
+    const rows: { carrier: string; tracking_no: string; shipped_at: Date; shipped_by: string }[] = await manager.query(
+      'SELECT carrier, tracking_no, shipped_at, shipped_by FROM order_shipments WHERE order_id = $1 ORDER BY id',
+      [orderId],
+    );
+    return rows.map((r) => ({
+      carrier: r.carrier,
+      trackingNo: r.tracking_no,
+      shippedAt: r.shipped_at.toISOString(),
+      shippedBy: r.shipped_by,
+    }));
   }
 
   /**
@@ -202,22 +260,49 @@ export class OrdersRepository {
   }
 
   /** One page of a customer's orders, newest first, and how many they have in all. */
-  async pageOfCustomer(
+  pageOfCustomer(
     manager: EntityManager,
     customerId: string,
     offset: number,
     limit: number,
   ): Promise<{ items: OrderSummaryView[]; total: number }> {
+    return this.search(manager, { customerId }, offset, limit);
+  }
+
+  /**
+   * One page of the orders matching every given filter, newest first, and how many match in all. Filters are
+   * bound parameters, never spliced into the SQL.
+   */
+  async search(
+    manager: EntityManager,
+    filter: OrderSearch,
+    offset: number,
+    limit: number,
+  ): Promise<{ items: OrderSummaryView[]; total: number }> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const where = (sql: string, value: unknown) => {
+      params.push(value);
+      conditions.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.status !== undefined) where('o.status = ?', filter.status);
+    if (filter.provider !== undefined) where('o.payment_provider = ?', filter.provider);
+    if (filter.customerId !== undefined) where('o.customer_id = ?', filter.customerId);
+    if (filter.orderNo !== undefined) where('o.order_no = ?', filter.orderNo);
+    if (filter.from !== undefined) where('o.created_at >= ?', filter.from);
+    if (filter.to !== undefined) where('o.created_at < ?', filter.to);
+    const whereSql = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const rows: (OrderRow & { line_count: number })[] = await manager.query(
       `SELECT o.order_no, o.status, o.customer_id, o.total_amount, o.currency, o.created_at, o.paid_at,
-              o.review_reason, (SELECT count(*)::int FROM order_lines l WHERE l.order_id = o.id) AS line_count
-       FROM orders o WHERE o.customer_id = $1
-       ORDER BY o.created_at DESC, o.id DESC OFFSET $2 LIMIT $3`,
-      [customerId, offset, limit],
+              o.payment_provider, o.refunded_amount, o.review_reason,
+              (SELECT count(*)::int FROM order_lines l WHERE l.order_id = o.id) AS line_count
+       FROM orders o ${whereSql}
+       ORDER BY o.created_at DESC, o.id DESC OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+      [...params, offset, limit],
     );
     const [{ total }]: { total: number }[] = await manager.query(
-      'SELECT count(*)::int AS total FROM orders WHERE customer_id = $1',
-      [customerId],
+      `SELECT count(*)::int AS total FROM orders o ${whereSql}`,
+      params,
     );
     return {
       total,
@@ -226,10 +311,12 @@ export class OrdersRepository {
         status: r.status,
         customerId: r.customer_id,
         totalAmount: toSafeAmount(r.total_amount),
+        refundedAmount: toSafeAmount(r.refunded_amount),
         currency: r.currency,
         lineCount: r.line_count,
         createdAt: r.created_at.toISOString(),
         paidAt: r.paid_at?.toISOString() ?? null,
+        paymentProvider: r.payment_provider,
         underReview: r.review_reason !== null,
       })),
     };

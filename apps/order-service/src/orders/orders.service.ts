@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { OrderCreatedV1, Topics, deterministicEventId } from '@shop/contracts';
 import { MessagingService, addToOutbox } from '@shop/messaging';
@@ -6,6 +6,7 @@ import { CatalogService } from '../catalog/catalog.service';
 import { OrderServiceConfig } from '../order-service.config';
 import type { CreateOrderDto } from './create-order.dto';
 import type { ListOrdersQueryDto } from './list-orders-query.dto';
+import type { SearchOrdersQueryDto } from './search-orders-query.dto';
 import { newOrderNo } from './order-number';
 import { OrderError } from './order.error';
 import type { OrderDetailsView, OrderPageView } from './order.views';
@@ -78,6 +79,19 @@ export class OrdersService {
     return { items, page: query.page, pageSize: query.pageSize, total };
   }
 
+  /** The admin search: one page of the orders matching every given filter, newest first. */
+  async searchOrders(query: SearchOrdersQueryDto): Promise<OrderPageView> {
+    if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
+      throw new OrderError('INVALID_DATE_RANGE', 'from must be before to', HttpStatus.BAD_REQUEST, {
+        from: query.from.toISOString(),
+        to: query.to.toISOString(),
+      });
+    }
+    const { page, pageSize, ...filter } = query;
+    const { items, total } = await this.orders.search(this.dataSource.manager, filter, (page - 1) * pageSize, pageSize);
+    return { items, page, pageSize, total };
+  }
+
   private async insertOrder(
     manager: EntityManager,
     request: CreateOrderDto,
@@ -124,6 +138,7 @@ export class OrdersService {
     // One after the other: inside a transaction both would share one connection anyway.
     const items = await this.orders.linesOf(manager, order.id);
     const timeline = await this.orders.timelineOf(manager, order.id);
+    const shipments = await this.orders.shipmentsOf(manager, order.id);
     return {
       orderNo: order.orderNo,
       status: order.status,
@@ -143,6 +158,10 @@ export class OrdersService {
       providerTransactionId: order.providerTransactionId,
       cancelledAt: order.cancelledAt?.toISOString() ?? null,
       cancelReason: order.cancelReason,
+      refundedAmount: order.refundedAmount,
+      shippedAt: order.shippedAt?.toISOString() ?? null,
+      completedAt: order.completedAt?.toISOString() ?? null,
+      shipments,
       review:
         order.reviewReason === null
           ? null
