@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { MessagingModule } from '@shop/messaging';
 import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
@@ -7,6 +8,8 @@ import { AdminOrdersController } from './admin/admin-orders.controller';
 import { ApiGatewayConfig } from './api-gateway.config';
 import { AuthGuard } from './auth/auth.guard';
 import { CatalogController } from './catalog/catalog.controller';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyStore } from './idempotency/idempotency.store';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 import { schema } from './schema';
@@ -24,7 +27,13 @@ export class AppModule {
         MessagingModule.forRoot(),
       ],
       controllers: [CatalogController, OrdersController, AdminOrdersController, AdminAnomaliesController],
-      providers: [AuthGuard, UpstreamClient, OrdersService],
+      providers: [
+        AuthGuard,
+        UpstreamClient,
+        OrdersService,
+        IdempotencyStore,
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+      ],
     };
   }
 }

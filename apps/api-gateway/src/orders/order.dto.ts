@@ -6,6 +6,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsISO8601,
   IsOptional,
   IsString,
   Matches,
@@ -67,4 +68,52 @@ export class StartPaymentDto {
   @IsString()
   @MaxLength(32)
   method!: string;
+}
+
+/** Body of POST /api/v1/orders/{orderNo}/cancel (optional): a note for the timeline. */
+export class CancelOrderDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  note?: string;
+}
+
+/** Body of POST /api/v1/admin/orders/{orderNo}/shipments. */
+export class ShipOrderDto {
+  @IsString()
+  @Matches(/^[^\p{Cc}]{1,64}$/u, { message: 'carrier must be 1 to 64 printable characters' })
+  @Matches(/\S/, { message: 'carrier must not be blank' })
+  carrier!: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9-]{4,64}$/, { message: 'trackingNo must be 4 to 64 letters, digits or dashes' })
+  trackingNo!: string;
+}
+
+/** Query of GET /api/v1/admin/orders: the admin search. Every filter is optional; they combine with AND. */
+export class SearchOrdersQuery extends ListOrdersQuery {
+  @IsOptional()
+  @IsIn(['PENDING_PAYMENT', 'PAID', 'CANCELLED', 'SHIPPED', 'COMPLETED', 'PARTIALLY_REFUNDED', 'REFUNDED'])
+  status?: string;
+
+  @IsOptional()
+  @IsIn(PROVIDER_NAMES)
+  provider?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  customerId?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9]{8,32}$/, { message: 'orderNo must be 8 to 32 letters and digits' })
+  orderNo?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  from?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  to?: string;
 }

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { AuthGuard, CurrentPrincipal, Roles } from '../auth/auth.guard';
 import type { Principal } from '../auth/jwt';
-import { CreateOrderDto, ListOrdersQuery, OrderNoParams, StartPaymentDto } from './order.dto';
+import { CancelOrderDto, CreateOrderDto, ListOrdersQuery, OrderNoParams, StartPaymentDto } from './order.dto';
 import { OrdersService } from './orders.service';
 
-/** The customer's orders: create, list, read, pay. */
+/** The customer's orders: create, list, read, pay, cancel. */
 @Controller('api/v1/orders')
 @UseGuards(AuthGuard)
 export class OrdersController {
@@ -13,8 +13,12 @@ export class OrdersController {
   @Post()
   @Roles('customer')
   @HttpCode(HttpStatus.CREATED)
-  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateOrderDto): Promise<unknown> {
-    return this.orders.create(principal, dto);
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: CreateOrderDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<unknown> {
+    return this.orders.create(principal, dto, idempotencyKey);
   }
 
   @Get()
@@ -38,5 +42,17 @@ export class OrdersController {
     @Body() dto: StartPaymentDto,
   ): Promise<unknown> {
     return this.orders.startPayment(principal, params.orderNo, dto);
+  }
+
+  /** The owning customer, or an admin, cancels an order still waiting for payment. */
+  @Post(':orderNo/cancel')
+  @Roles('customer', 'admin')
+  @HttpCode(HttpStatus.OK)
+  cancel(
+    @CurrentPrincipal() principal: Principal,
+    @Param() params: OrderNoParams,
+    @Body() dto: CancelOrderDto,
+  ): Promise<unknown> {
+    return this.orders.cancel(principal, params.orderNo, dto);
   }
 }

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppError } from '@shop/runtime';
 import type { Principal } from '../auth/jwt';
 import { UpstreamClient } from '../upstream/upstream.client';
-import type { CreateOrderDto, ListOrdersQuery, StartPaymentDto } from './order.dto';
+import type { CancelOrderDto, CreateOrderDto, ListOrdersQuery, StartPaymentDto } from './order.dto';
 
 /** An order as the order-service returns it (the fields the gateway relies on; the rest passes through). */
 interface UpstreamOrder {
@@ -27,9 +28,31 @@ interface UpstreamPayment {
 export class OrdersService {
   constructor(private readonly upstream: UpstreamClient) {}
 
-  async create(principal: Principal, dto: CreateOrderDto): Promise<unknown> {
+  /**
+   * With an Idempotency-Key, the order-service also gets a request key derived from it: should the answer be lost
+   * on the way back (a timeout), the retry finds the order created the first time instead of creating another.
+   */
+  async create(principal: Principal, dto: CreateOrderDto, idempotencyKey?: string): Promise<unknown> {
     const { body } = await this.upstream.call('order-service', 'POST', '/internal/v1/orders', {
-      body: { customerId: principal.userId, items: dto.items },
+      body: {
+        customerId: principal.userId,
+        items: dto.items,
+        ...(idempotencyKey === undefined ? {} : { requestKey: requestKeyOf(principal.userId, idempotencyKey) }),
+      },
+    });
+    return body;
+  }
+
+  /** An admin cancels any order; a customer only their own (someone else's is a 404). */
+  async cancel(principal: Principal, orderNo: string, dto: CancelOrderDto): Promise<unknown> {
+    const asAdmin = principal.roles.includes('admin');
+    const { body } = await this.upstream.call('order-service', 'POST', `/internal/v1/orders/${orderNo}/cancel`, {
+      body: {
+        actor: principal.userId,
+        by: asAdmin ? 'admin' : 'customer',
+        ...(asAdmin ? {} : { customerId: principal.userId }),
+        ...(dto.note ? { note: dto.note } : {}),
+      },
     });
     return body;
   }
@@ -92,6 +115,11 @@ export class OrdersService {
     });
     return body;
   }
+}
+
+/** The order-service's request key: one per caller and Idempotency-Key, and never the key itself. */
+function requestKeyOf(callerId: string, idempotencyKey: string): string {
+  return createHash('sha256').update(`${callerId}\n${idempotencyKey}`).digest('hex');
 }
 
 function subjectOf(order: UpstreamOrder): string {

@@ -12,6 +12,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - Every timeline entry names its actor: the admin's or customer's token subject, or "system" for what the
  *   services did by themselves. The timeline is the audit trail of admin actions, so it is append-only like the
  *   ledger's journal: UPDATE, DELETE and TRUNCATE are refused by triggers.
+ * - request_key: the api-gateway's digest of a caller's Idempotency-Key, unique per customer, so a retried
+ *   order creation whose first answer was lost finds the first order instead of making a second.
  * - Admin search reads newest first, optionally by status; two indexes keep that cheap at any size.
  */
 export class AddBackOffice1764207000000 implements MigrationInterface {
@@ -26,11 +28,16 @@ export class AddBackOffice1764207000000 implements MigrationInterface {
         ADD COLUMN "refunded_amount" bigint NOT NULL DEFAULT 0,
         ADD COLUMN "shipped_at" timestamptz,
         ADD COLUMN "completed_at" timestamptz,
+        ADD COLUMN "request_key" char(64),
         ADD CONSTRAINT "ck_orders_refunded_amount" CHECK ("refunded_amount" BETWEEN 0 AND "total_amount"),
         ADD CONSTRAINT "ck_orders_refund_status" CHECK (
           ("status" = 'REFUNDED') = ("refunded_amount" = "total_amount")
           AND ("status" <> 'PARTIALLY_REFUNDED' OR "refunded_amount" > 0)
         )`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "uq_orders_customer_request_key" ON "orders" ("customer_id", "request_key")
+       WHERE "request_key" IS NOT NULL`,
+    );
     await queryRunner.query(`CREATE INDEX "ix_orders_created" ON "orders" ("created_at" DESC, "id" DESC)`);
     await queryRunner.query(
       `CREATE INDEX "ix_orders_status_created" ON "orders" ("status", "created_at" DESC, "id" DESC)`,
@@ -72,10 +79,12 @@ export class AddBackOffice1764207000000 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "order_shipments"`);
     await queryRunner.query(`DROP INDEX "ix_orders_status_created"`);
     await queryRunner.query(`DROP INDEX "ix_orders_created"`);
+    await queryRunner.query(`DROP INDEX "uq_orders_customer_request_key"`);
     await queryRunner.query(`
       ALTER TABLE "orders"
         DROP CONSTRAINT "ck_orders_refund_status",
         DROP CONSTRAINT "ck_orders_refunded_amount",
+        DROP COLUMN "request_key",
         DROP COLUMN "completed_at",
         DROP COLUMN "shipped_at",
         DROP COLUMN "refunded_amount",

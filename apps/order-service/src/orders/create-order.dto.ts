@@ -5,7 +5,9 @@ import {
   IsArray,
   IsInt,
   IsNotEmpty,
+  IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -41,4 +43,12 @@ export class CreateOrderDto {
   @ValidateNested({ each: true })
   @Type(() => OrderItemDto)
   items!: OrderItemDto[];
+
+  /**
+   * The api-gateway's digest of the caller's Idempotency-Key: a second request with it answers the order the
+   * first one created, even when the first answer was lost on the way back.
+   */
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'requestKey must be 64 lower-case hex digits' })
+  requestKey?: string;
 }

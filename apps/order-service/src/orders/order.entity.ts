@@ -65,4 +65,8 @@ export class OrderEntity {
 
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt!: Date | null;
+
+  /** The api-gateway's digest of the caller's Idempotency-Key; unique per customer. */
+  @Column({ name: 'request_key', type: 'char', length: 64, nullable: true })
+  requestKey!: string | null;
 }

@@ -109,12 +109,19 @@ export class OrdersRepository {
   /** Inserts a new PENDING_PAYMENT order with its lines; returns its internal id. */
   async insert(
     manager: EntityManager,
-    order: { orderNo: string; customerId: string; totalAmount: number; currency: string; lines: PricedLine[] },
+    order: {
+      orderNo: string;
+      customerId: string;
+      totalAmount: number;
+      currency: string;
+      lines: PricedLine[];
+      requestKey?: string;
+    },
   ): Promise<string> {
     const [{ id }]: { id: string }[] = await manager.query(
-      `INSERT INTO orders (order_no, customer_id, status, total_amount, currency)
-       VALUES ($1, $2, 'PENDING_PAYMENT', $3, $4) RETURNING id`,
-      [order.orderNo, order.customerId, order.totalAmount, order.currency],
+      `INSERT INTO orders (order_no, customer_id, status, total_amount, currency, request_key)
+       VALUES ($1, $2, 'PENDING_PAYMENT', $3, $4, $5) RETURNING id`,
+      [order.orderNo, order.customerId, order.totalAmount, order.currency, order.requestKey ?? null],
     );
     await manager.query(
       `INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_amount, line_amount)
@@ -143,6 +150,15 @@ export class OrdersRepository {
       [orderNo],
     );
     return rows[0] && toRecord(rows[0]);
+  }
+
+  /** The order number a customer's request key created, if any. */
+  async orderNoOfRequest(manager: EntityManager, customerId: string, requestKey: string): Promise<string | undefined> {
+    const rows: { order_no: string }[] = await manager.query(
+      'SELECT order_no FROM orders WHERE customer_id = $1 AND request_key = $2',
+      [customerId, requestKey],
+    );
+    return rows[0]?.order_no;
   }
 
   /** The order's lines in the order they were requested. */

@@ -19,11 +19,11 @@ export const ORDER_SERVICE = 'order-service';
 // A fresh number after a collision; three collisions in a row of 50 random bits would mean a broken generator.
 const ORDER_NO_ATTEMPTS = 3;
 
-function isOrderNoCollision(error: unknown): boolean {
+function isUniqueViolation(error: unknown, constraint: string): boolean {
   return (
     error instanceof QueryFailedError &&
     (error as { code?: string; constraint?: string }).code === '23505' &&
-    (error as { constraint?: string }).constraint === 'uq_orders_order_no'
+    (error as { constraint?: string }).constraint === constraint
   );
 }
 
@@ -45,16 +45,28 @@ export class OrdersService {
   async createOrder(request: CreateOrderDto): Promise<OrderDetailsView> {
     // Checked before any database work: a duplicate is wrong whatever the catalog says.
     assertDistinctSkus(request.items);
+    const earlier = await this.orderOfRequest(request);
+    if (earlier) return earlier;
     for (let attempt = 1; ; attempt++) {
       try {
         const order = await this.dataSource.transaction((manager) => this.insertOrder(manager, request, newOrderNo()));
         this.messaging.nudgeRelay();
         return order;
       } catch (error) {
-        if (attempt < ORDER_NO_ATTEMPTS && isOrderNoCollision(error)) continue;
+        if (attempt < ORDER_NO_ATTEMPTS && isUniqueViolation(error, 'uq_orders_order_no')) continue;
+        // The same request key raced in twice: the other one created the order.
+        if (isUniqueViolation(error, 'uq_orders_customer_request_key')) return (await this.orderOfRequest(request))!;
         throw error;
       }
     }
+  }
+
+  /** The order an earlier request with the same request key created, if any. */
+  private async orderOfRequest(request: CreateOrderDto): Promise<OrderDetailsView | undefined> {
+    if (request.requestKey === undefined) return undefined;
+    const manager = this.dataSource.manager;
+    const orderNo = await this.orders.orderNoOfRequest(manager, request.customerId, request.requestKey);
+    return orderNo === undefined ? undefined : this.getOrder(orderNo);
   }
 
   /**
@@ -108,6 +120,7 @@ export class OrdersService {
       totalAmount: total.amount,
       currency: total.currency,
       lines,
+      requestKey: request.requestKey,
     });
     await this.orders.addTimelineEntry(manager, orderId, 'created', {
       totalAmount: total.amount,
