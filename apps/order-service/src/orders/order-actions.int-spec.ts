@@ -51,6 +51,40 @@ describe('order-service back office', () => {
   const get = async (orderNo: string) =>
     (await orders.request({ method: 'GET', url: `/internal/v1/orders/${orderNo}` })).json();
 
+  describe('creation with a request key (the gateway digest of an Idempotency-Key)', () => {
+    it('answers the first order to every request with the same key, also to 5 at once, and creates one', async () => {
+      const customerId = newCustomer();
+      const requestKey = randomBytes(32).toString('hex');
+      const payload = { customerId, requestKey, items: [{ sku: 'MUG-CELADON', quantity: 2 }] };
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () => orders.request({ method: 'POST', url: '/internal/v1/orders', payload })),
+      );
+      expect(answers.map((a) => a.statusCode)).toEqual([201, 201, 201, 201, 201]);
+      expect(new Set(answers.map((a) => a.json().orderNo)).size).toBe(1);
+      const [{ count }] = await dataSource.query('SELECT count(*)::int AS count FROM orders WHERE customer_id = $1', [
+        customerId,
+      ]);
+      expect(count).toBe(1);
+      // Another customer's identical key is theirs alone.
+      const other = await orders.request({
+        method: 'POST',
+        url: '/internal/v1/orders',
+        payload: { ...payload, customerId: newCustomer() },
+      });
+      expect(other.json().orderNo).not.toBe(answers[0].json().orderNo);
+    });
+
+    it('refuses a malformed request key with 400', async () => {
+      const response = await orders.request({
+        method: 'POST',
+        url: '/internal/v1/orders',
+        payload: { customerId: newCustomer(), requestKey: 'my-key', items: [{ sku: 'MUG-CELADON', quantity: 1 }] },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(JSON.stringify(response.json())).toContain('requestKey');
+    });
+  });
+
   describe('shipping', () => {
     it('ships a paid order: 201, SHIPPED, the parcel listed, and an audit entry naming the admin', async () => {
       const { orderNo } = await paidOrder();
