@@ -268,12 +268,15 @@ async function main() {
   say(`${at()}  ${ready.length} orders created and payments started`);
 
   // Deliveries: every payment's notification k times, all of them shuffled and sent concurrently.
+  const runTag = String(Date.now()).slice(-12);
   for (const payment of ready) {
     if (payment.provider === 'alipay') {
       payment.notification = paidAlipayNotification(alipaySigner, secrets.alipay, {
         order: payment,
         notifyId: `chaos${options.seed}n${payment.index}${payment.orderNo}`,
-        tradeNo: `2026${String(options.seed).padStart(8, '0').slice(-8)}${String(payment.index).padStart(12, '0')}`,
+        // Unique per run, not per seed: a provider never reuses a trade number, and a rerun of a seed against the
+        // same system would otherwise repeat the first run's transactions (their events are already applied).
+        tradeNo: `2026${runTag}${String(payment.index).padStart(12, '0')}`,
       });
     }
   }

@@ -4,6 +4,7 @@ import { AccountEntity } from './journal/account.entity';
 import { JournalEntryEntity } from './journal/journal-entry.entity';
 import { JournalTransactionEntity } from './journal/journal-transaction.entity';
 import { CreateJournal1764201800000 } from './migrations/1764201800000-create-journal';
+import { AddRefundAccounts1764207200000 } from './migrations/1764207200000-add-refund-accounts';
 
 /** The entities of the journal, registered with TypeOrmModule.forFeature. */
 export const journalEntities = [AccountEntity, JournalTransactionEntity, JournalEntryEntity];
@@ -11,5 +12,5 @@ export const journalEntities = [AccountEntity, JournalTransactionEntity, Journal
 /** The tables this service owns, and the migrations that create them, oldest first. */
 export const schema: SchemaDefinition = {
   entities: [OutboxEventEntity, InboxEventEntity, ...journalEntities],
-  migrations: [CreateMessagingTables1764201600000, CreateJournal1764201800000],
+  migrations: [CreateMessagingTables1764201600000, CreateJournal1764201800000, AddRefundAccounts1764207200000],
 };

@@ -12,6 +12,8 @@ import { OrdersService } from './orders/orders.service';
 import { OrderActionsService } from './orders/order-actions.service';
 import { OrderPaymentsService } from './payments/order-payments.service';
 import { PaymentEventsHandler } from './payments/payment-events.handler';
+import { OrderRefundsService } from './refunds/order-refunds.service';
+import { RefundEventsHandler } from './refunds/refund-events.handler';
 import { schema } from './schema';
 
 /** Root module of the order-service: catalog, orders and their state machine. */
@@ -25,13 +27,14 @@ export class AppModule {
         PersistenceModule.forRoot('order-service', schema),
         MessagingModule.forRoot(),
       ],
-      controllers: [ProductsController, OrdersController, PaymentEventsHandler],
+      controllers: [ProductsController, OrdersController, PaymentEventsHandler, RefundEventsHandler],
       providers: [
         CatalogService,
         OrdersRepository,
         OrdersService,
         OrderActionsService,
         OrderPaymentsService,
+        OrderRefundsService,
         OrderExpiryService,
       ],
     };

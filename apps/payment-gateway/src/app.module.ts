@@ -15,6 +15,9 @@ import { ProviderRegistry, createProviderRegistry } from './providers/provider-r
 import { AttemptClosingService } from './query/attempt-closing.service';
 import { OrderEventsHandler } from './query/order-events.handler';
 import { PaymentQueryService } from './query/payment-query.service';
+import { RefundSweepService } from './refunds/refund-sweep.service';
+import { RefundsController } from './refunds/refunds.controller';
+import { RefundsService } from './refunds/refunds.service';
 import { paymentEntities, schema } from './schema';
 
 /** Root module of the payment-gateway: signed requests to the payment providers. */
@@ -35,6 +38,7 @@ export class AppModule {
         AnomaliesController,
         AnomalyEventsHandler,
         OrderEventsHandler,
+        RefundsController,
       ],
       providers: [
         // Built once at start: adapters parse their keys here, so a broken key never waits for the first payment.
@@ -46,6 +50,8 @@ export class AppModule {
         // Under its own class too: a test may pass a subclass, which RuntimeModule registers under that subclass.
         { provide: PaymentGatewayConfig, useValue: config },
         PaymentQueryService,
+        RefundsService,
+        RefundSweepService,
       ],
     };
   }

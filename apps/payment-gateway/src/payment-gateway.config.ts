@@ -225,4 +225,24 @@ export class PaymentGatewayConfig extends ServiceConfig {
   @Min(1)
   @Max(100)
   PAYMENT_QUERY_MAX_ATTEMPTS = 10;
+
+  /**
+   * Anomaly types refunded automatically and in full through the provider that took the money (comma-separated;
+   * empty: none). The rest wait for an admin to refund or dismiss them.
+   */
+  @Matches(
+    /^$|^(AMOUNT_MISMATCH|ORPHAN_PAYMENT|LATE_PAYMENT|DUPLICATE_PAYMENT)(,(AMOUNT_MISMATCH|ORPHAN_PAYMENT|LATE_PAYMENT|DUPLICATE_PAYMENT))*$/,
+    {
+      message:
+        'ANOMALY_AUTO_REFUND must list anomaly types separated by commas (AMOUNT_MISMATCH, ORPHAN_PAYMENT, LATE_PAYMENT, DUPLICATE_PAYMENT), or be empty',
+    },
+  )
+  ANOMALY_AUTO_REFUND = 'DUPLICATE_PAYMENT,LATE_PAYMENT';
+
+  /** How often the refund sweep sends refunds not yet sent and asks about pending ones. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(3_600_000)
+  REFUND_SWEEP_INTERVAL_MS = 5000;
 }

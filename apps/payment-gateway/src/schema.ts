@@ -5,6 +5,7 @@ import { CreatePaymentAnomalies1764203100000 } from './migrations/1764203100000-
 import { AddAttemptClosingAndQuery1764204100000 } from './migrations/1764204100000-add-attempt-closing-and-query';
 import { AddAttemptProviderReference1764205100000 } from './migrations/1764205100000-add-attempt-provider-reference';
 import { AddAttemptProviderExpiry1764206100000 } from './migrations/1764206100000-add-attempt-provider-expiry';
+import { CreateRefunds1764207100000 } from './migrations/1764207100000-create-refunds';
 import { PaymentAttemptEntity } from './payments/payment-attempt.entity';
 import { ProviderRequestLogEntity } from './payments/provider-request-log.entity';
 
@@ -21,5 +22,6 @@ export const schema: SchemaDefinition = {
     AddAttemptClosingAndQuery1764204100000,
     AddAttemptProviderReference1764205100000,
     AddAttemptProviderExpiry1764206100000,
+    CreateRefunds1764207100000,
   ],
 };

@@ -8,6 +8,9 @@ export const Topics = {
   OrderCancelled: 'orders.order-cancelled.v1',
   PaymentSucceeded: 'payments.payment-succeeded.v1',
   PaymentAnomalyDetected: 'payments.payment-anomaly-detected.v1',
+  RefundSucceeded: 'payments.refund-succeeded.v1',
+  RefundFailed: 'payments.refund-failed.v1',
+  AnomalyDismissed: 'payments.anomaly-dismissed.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];

@@ -96,3 +96,4 @@ export { PemText, pemText, splitPemCertificates } from './config/pem-text';
 export { IsRsaKey } from './config/rsa-key.validator';
 export type { WechatPayVerifyingKeys } from './wechatpay/wechatpay-platform-keys';
 export { platformCertificateSerial, wechatpayPlatformKeys } from './wechatpay/wechatpay-platform-keys';
+export type { RefundCapable, RefundRequest, RefundResult } from './refund';

@@ -1,8 +1,11 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { PAYMENT_ANOMALY_TYPES } from '@shop/contracts';
-import { AuthGuard, Roles } from '../auth/auth.guard';
+import { AuthGuard, CurrentPrincipal, Roles } from '../auth/auth.guard';
+import type { Principal } from '../auth/jwt';
+import { AnomalyIdParams, DismissAnomalyDto, RefundAnomalyDto } from '../orders/order.dto';
+import { refundView, requestKeyOf } from '../orders/orders.service';
 import { UpstreamClient } from '../upstream/upstream.client';
 
 /**
@@ -11,7 +14,7 @@ import { UpstreamClient } from '../upstream/upstream.client';
  */
 export class ListAnomaliesQuery {
   @IsOptional()
-  @IsIn(['REFUND_REQUIRED'])
+  @IsIn(['REFUND_REQUIRED', 'REFUNDING', 'REFUNDED', 'REFUND_FAILED', 'DISMISSED'])
   status?: string;
 
   @IsOptional()
@@ -47,6 +50,47 @@ export class AdminAnomaliesController {
     return (
       await this.upstream.call('payment-gateway', 'GET', '/internal/v1/anomalies', {
         query: { status, type, page, pageSize },
+      })
+    ).body;
+  }
+
+  /** Refunds the anomaly in full through the provider that took the money: 201 with the refund. */
+  @Post(':id/refund')
+  @HttpCode(HttpStatus.CREATED)
+  async refund(
+    @CurrentPrincipal() principal: Principal,
+    @Param() params: AnomalyIdParams,
+    @Body() dto: RefundAnomalyDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<unknown> {
+    const { body } = await this.upstream.call<Parameters<typeof refundView>[0]>(
+      'payment-gateway',
+      'POST',
+      `/internal/v1/anomalies/${params.id}/refund`,
+      {
+        body: {
+          actor: principal.userId,
+          ...(dto.reason ? { reason: dto.reason } : {}),
+          ...(idempotencyKey === undefined ? {} : { requestKey: requestKeyOf(principal.userId, idempotencyKey) }),
+        },
+        timeoutMs: 20_000,
+      },
+    );
+    return refundView(body);
+  }
+
+  /** Closes the anomaly without a refund (settled otherwise); the reason is kept. */
+  @Post(':id/dismiss')
+  @HttpCode(HttpStatus.OK)
+  async dismiss(
+    @CurrentPrincipal() principal: Principal,
+    @Param() params: AnomalyIdParams,
+    @Body() dto: DismissAnomalyDto,
+  ): Promise<unknown> {
+    const path = `/internal/v1/anomalies/${params.id}/dismiss`;
+    return (
+      await this.upstream.call('payment-gateway', 'POST', path, {
+        body: { actor: principal.userId, reason: dto.reason },
       })
     ).body;
   }

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { AuthGuard, CurrentPrincipal, Roles } from '../auth/auth.guard';
 import type { Principal } from '../auth/jwt';
-import { OrderNoParams, SearchOrdersQuery, ShipOrderDto } from '../orders/order.dto';
+import { CreateRefundDto, OrderNoParams, SearchOrdersQuery, ShipOrderDto } from '../orders/order.dto';
 import { OrdersService } from '../orders/orders.service';
 import { UpstreamClient } from '../upstream/upstream.client';
 
@@ -44,6 +44,18 @@ export class AdminOrdersController {
   async complete(@CurrentPrincipal() principal: Principal, @Param() params: OrderNoParams): Promise<unknown> {
     const path = `/internal/v1/orders/${params.orderNo}/complete`;
     return (await this.upstream.call('order-service', 'POST', path, { body: { actor: principal.userId } })).body;
+  }
+
+  /** 201 with the refund: SUCCEEDED, FAILED, or PENDING until the provider confirms it. */
+  @Post(':orderNo/refunds')
+  @HttpCode(HttpStatus.CREATED)
+  refund(
+    @CurrentPrincipal() principal: Principal,
+    @Param() params: OrderNoParams,
+    @Body() dto: CreateRefundDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<unknown> {
+    return this.orders.refund(principal, params.orderNo, dto, idempotencyKey);
   }
 
   @Get(':orderNo/ledger')

@@ -66,7 +66,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // Mutating routes all require a principal (the guard ran first); keys are per caller, so two callers never
     // see each other's answers.
     const callerId = request.principal?.userId;
-    if (callerId === undefined) return lastValueFrom(next.handle(), { defaultValue: undefined });
+    if (callerId === undefined) return lastValueFrom<unknown, undefined>(next.handle(), { defaultValue: undefined });
     const fingerprint = IdempotencyStore.fingerprint(
       request.method,
       request.routeOptions.url ?? request.url,

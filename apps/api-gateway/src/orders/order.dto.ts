@@ -8,6 +8,7 @@ import {
   IsInt,
   IsISO8601,
   IsOptional,
+  IsUUID,
   IsString,
   Matches,
   Max,
@@ -116,4 +117,40 @@ export class SearchOrdersQuery extends ListOrdersQuery {
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
   to?: string;
+}
+
+/** Body of POST /api/v1/admin/orders/{orderNo}/refunds. */
+export class CreateRefundDto {
+  /** Minor units (fen, cents), at most what is left of the payment. */
+  @IsInt({ message: 'amount must be an integer number of minor units (fen, cents)' })
+  @Min(1, { message: 'amount must be greater than 0' })
+  @Max(Number.MAX_SAFE_INTEGER)
+  amount!: number;
+
+  @IsString()
+  @Matches(/^[^\p{Cc}]{1,200}$/u, { message: 'reason must be 1 to 200 printable characters' })
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  reason!: string;
+}
+
+/** Body of POST /api/v1/admin/anomalies/{id}/refund (optional). */
+export class RefundAnomalyDto {
+  @IsOptional()
+  @IsString()
+  @Matches(/^[^\p{Cc}]{1,200}$/u, { message: 'reason must be 1 to 200 printable characters' })
+  reason?: string;
+}
+
+/** Body of POST /api/v1/admin/anomalies/{id}/dismiss. */
+export class DismissAnomalyDto {
+  @IsString()
+  @Matches(/^[^\p{Cc}]{1,200}$/u, { message: 'reason must be 1 to 200 printable characters' })
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  reason!: string;
+}
+
+/** Path parameter of /api/v1/admin/anomalies/{id}/... */
+export class AnomalyIdParams {
+  @IsUUID('all', { message: 'id must be an anomaly id (a UUID)' })
+  id!: string;
 }

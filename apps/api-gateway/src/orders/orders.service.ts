@@ -3,7 +3,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppError } from '@shop/runtime';
 import type { Principal } from '../auth/jwt';
 import { UpstreamClient } from '../upstream/upstream.client';
-import type { CancelOrderDto, CreateOrderDto, ListOrdersQuery, StartPaymentDto } from './order.dto';
+import type { CancelOrderDto, CreateOrderDto, CreateRefundDto, ListOrdersQuery, StartPaymentDto } from './order.dto';
 
 /** An order as the order-service returns it (the fields the gateway relies on; the rest passes through). */
 interface UpstreamOrder {
@@ -15,6 +15,24 @@ interface UpstreamOrder {
   items: { sku: string; name?: string; quantity: number }[];
   [field: string]: unknown;
 }
+
+/** A refund as the payment-gateway returns it (the fields the gateway shows). */
+export interface UpstreamRefund {
+  refundId: string;
+  kind: 'order' | 'anomaly';
+  orderNo: string;
+  provider: string;
+  amount: number;
+  currency: string;
+  status: string;
+  reason: string;
+  failureReason: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+/** Statuses whose money was taken and may be given back (the order-service's transition table agrees). */
+const REFUNDABLE = new Set(['PAID', 'SHIPPED', 'COMPLETED', 'PARTIALLY_REFUNDED']);
 
 interface UpstreamPayment {
   paymentId: string;
@@ -79,7 +97,61 @@ export class OrdersService {
       status,
       providerTransactionId,
     }));
-    return { ...order, payments };
+    const refunds = await this.upstream.call<{ items: UpstreamRefund[] }>(
+      'payment-gateway',
+      'GET',
+      '/internal/v1/refunds',
+      {
+        query: { orderNo },
+      },
+    );
+    return {
+      ...order,
+      payments,
+      refunds: refunds.body.items
+        .filter((r) => r.kind === 'order')
+        .map(({ refundId, amount, currency, status, reason, createdAt, completedAt, failureReason }) => ({
+          refundId,
+          amount,
+          currency,
+          status,
+          reason,
+          createdAt,
+          completedAt,
+          failureReason,
+        })),
+    };
+  }
+
+  /**
+   * An admin refunds part or all of an order's payment, through the provider that took it. The order must be
+   * refundable; the payment-gateway (and its database) make sure refunds never exceed what was captured.
+   */
+  async refund(principal: Principal, orderNo: string, dto: CreateRefundDto, idempotencyKey?: string): Promise<unknown> {
+    const order = await this.fetchOrder(principal, orderNo);
+    if (!REFUNDABLE.has(order.status) || typeof order.providerTransactionId !== 'string') {
+      throw new AppError(
+        'ORDER_NOT_REFUNDABLE',
+        `order ${orderNo} is ${order.status}; only paid orders (PAID, SHIPPED, COMPLETED, PARTIALLY_REFUNDED) can be refunded`,
+        HttpStatus.CONFLICT,
+        { status: order.status },
+      );
+    }
+    const { body } = await this.upstream.call<UpstreamRefund>('payment-gateway', 'POST', '/internal/v1/refunds', {
+      body: {
+        orderNo,
+        provider: order.paymentProvider,
+        providerTransactionId: order.providerTransactionId,
+        amount: dto.amount,
+        currency: order.currency,
+        reason: dto.reason,
+        actor: principal.userId,
+        ...(idempotencyKey === undefined ? {} : { requestKey: requestKeyOf(principal.userId, idempotencyKey) }),
+      },
+      // The payment-gateway waits on the provider's answer.
+      timeoutMs: 20_000,
+    });
+    return refundView(body);
   }
 
   async startPayment(principal: Principal, orderNo: string, dto: StartPaymentDto): Promise<unknown> {
@@ -118,8 +190,24 @@ export class OrdersService {
 }
 
 /** The order-service's request key: one per caller and Idempotency-Key, and never the key itself. */
-function requestKeyOf(callerId: string, idempotencyKey: string): string {
+export function requestKeyOf(callerId: string, idempotencyKey: string): string {
   return createHash('sha256').update(`${callerId}\n${idempotencyKey}`).digest('hex');
+}
+
+/** A refund as the public API shows it. */
+export function refundView(refund: UpstreamRefund): Record<string, unknown> {
+  return {
+    refundId: refund.refundId,
+    orderNo: refund.orderNo,
+    provider: refund.provider,
+    amount: refund.amount,
+    currency: refund.currency,
+    status: refund.status,
+    reason: refund.reason,
+    createdAt: refund.createdAt,
+    completedAt: refund.completedAt,
+    failureReason: refund.failureReason,
+  };
 }
 
 function subjectOf(order: UpstreamOrder): string {

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Topics, type PaymentSucceededV1 } from '@shop/contracts';
+import {
+  Topics,
+  type AnomalyDismissedV1,
+  type PaymentAnomalyDetectedV1,
+  type PaymentSucceededV1,
+  type RefundSucceededV1,
+} from '@shop/contracts';
 import { recordInInbox } from '@shop/messaging';
 import { Accounts } from './accounts';
 import { toSafeAmount } from './amount';
@@ -55,6 +61,75 @@ export class LedgerService {
           { account: Accounts.customerOrders, side: 'credit', ...money },
         ],
       });
+    });
+  }
+
+  /**
+   * Moves an anomaly's money to liabilities:refunds-due, where it waits for its refund or dismissal. A payment
+   * that was posted (every type but an orphan, whose PaymentSucceeded never went out) leaves customer-orders; an
+   * orphan's money enters the books here, from the provider's clearing account.
+   */
+  async postAnomalyDetected(eventId: string, anomaly: PaymentAnomalyDetectedV1): Promise<PostingResult> {
+    return this.inTransaction(eventId, Topics.PaymentAnomalyDetected, (manager) => {
+      if (anomaly.amount <= 0) return { status: 'duplicate' } as const; // nothing was taken: nothing to hold
+      const money = { amount: anomaly.amount, currency: anomaly.currency };
+      const from = anomaly.type === 'ORPHAN_PAYMENT' ? Accounts.clearing(anomaly.provider) : Accounts.customerOrders;
+      return this.post(manager, {
+        eventId,
+        kind: 'payment-anomaly',
+        orderNo: anomaly.orderNo.slice(0, 64),
+        description: `${anomaly.type}: ${anomaly.provider} payment ${anomaly.providerTransactionId} held for refund`,
+        entries: [
+          { account: from, side: 'debit', ...money },
+          { account: Accounts.refundsDue, side: 'credit', ...money },
+        ],
+      });
+    });
+  }
+
+  /** A refund reverses its payment: out of customer-orders (or refunds-due for an anomaly), back to the provider. */
+  async postRefundSucceeded(eventId: string, refund: RefundSucceededV1): Promise<PostingResult> {
+    return this.inTransaction(eventId, Topics.RefundSucceeded, (manager) => {
+      const money = { amount: refund.amount, currency: refund.currency };
+      return this.post(manager, {
+        eventId,
+        kind: refund.kind === 'order' ? 'refund' : 'anomaly-refund',
+        orderNo: refund.orderNo.slice(0, 64),
+        description: `${refund.provider} refund ${refund.refundId} of payment ${refund.providerTransactionId}`,
+        entries: [
+          { account: refund.kind === 'order' ? Accounts.customerOrders : Accounts.refundsDue, side: 'debit', ...money },
+          { account: Accounts.clearing(refund.provider), side: 'credit', ...money },
+        ],
+      });
+    });
+  }
+
+  /** A dismissed anomaly's money leaves refunds-due: the shop keeps it. */
+  async postAnomalyDismissed(eventId: string, dismissed: AnomalyDismissedV1): Promise<PostingResult> {
+    return this.inTransaction(eventId, Topics.AnomalyDismissed, (manager) => {
+      if (dismissed.amount <= 0) return { status: 'duplicate' } as const;
+      const money = { amount: dismissed.amount, currency: dismissed.currency };
+      return this.post(manager, {
+        eventId,
+        kind: 'anomaly-dismissed',
+        orderNo: dismissed.orderNo.slice(0, 64),
+        description: `${dismissed.anomalyType} ${dismissed.anomalyId} dismissed by ${dismissed.dismissedBy}: ${dismissed.reason}`,
+        entries: [
+          { account: Accounts.refundsDue, side: 'debit', ...money },
+          { account: Accounts.retainedAnomalies, side: 'credit', ...money },
+        ],
+      });
+    });
+  }
+
+  private inTransaction(
+    eventId: string,
+    topic: string,
+    work: (manager: EntityManager) => Promise<PostingResult> | PostingResult,
+  ): Promise<PostingResult> {
+    return this.dataSource.transaction(async (manager) => {
+      if (!(await recordInInbox(manager, LEDGER_CONSUMER, eventId, topic))) return { status: 'duplicate' } as const;
+      return work(manager);
     });
   }
 

@@ -1,11 +1,19 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { ContractViolationError, PaymentSucceededV1, Topics, parsePayload } from '@shop/contracts';
+import {
+  AnomalyDismissedV1,
+  ContractViolationError,
+  PaymentAnomalyDetectedV1,
+  PaymentSucceededV1,
+  RefundSucceededV1,
+  Topics,
+  parsePayload,
+} from '@shop/contracts';
 import type { ConsumedEvent } from '@shop/messaging';
 import { LedgerError } from '../journal/ledger.error';
 import { LedgerService } from '../journal/ledger.service';
 
-/** Feeds payment events into the journal: validate the payload, post it, nothing else. */
+/** Feeds money events into the journal: validate the payload, post it, nothing else. */
 @Controller()
 export class PaymentEventsHandler {
   private readonly logger = new Logger(PaymentEventsHandler.name);
@@ -21,6 +29,34 @@ export class PaymentEventsHandler {
     } catch (error) {
       // A refused posting (e.g. a zero amount, which the contract allows but a journal entry cannot hold) fails
       // the same way on every retry: dead-letter it at once, where it stays visible and replayable.
+      if (error instanceof LedgerError) throw new ContractViolationError(`${error.code}: ${error.message}`);
+      throw error;
+    }
+  }
+
+  @EventPattern(Topics.PaymentAnomalyDetected)
+  async onPaymentAnomalyDetected(@Payload() event: ConsumedEvent): Promise<void> {
+    const anomaly = parsePayload(PaymentAnomalyDetectedV1, event.envelope.payload);
+    await this.refusedIsPermanent(() => this.ledger.postAnomalyDetected(event.envelope.eventId, anomaly));
+  }
+
+  @EventPattern(Topics.RefundSucceeded)
+  async onRefundSucceeded(@Payload() event: ConsumedEvent): Promise<void> {
+    const refund = parsePayload(RefundSucceededV1, event.envelope.payload);
+    await this.refusedIsPermanent(() => this.ledger.postRefundSucceeded(event.envelope.eventId, refund));
+  }
+
+  @EventPattern(Topics.AnomalyDismissed)
+  async onAnomalyDismissed(@Payload() event: ConsumedEvent): Promise<void> {
+    const dismissed = parsePayload(AnomalyDismissedV1, event.envelope.payload);
+    await this.refusedIsPermanent(() => this.ledger.postAnomalyDismissed(event.envelope.eventId, dismissed));
+  }
+
+  /** A refused posting fails the same way on every retry: dead-letter it at once, visible and replayable. */
+  private async refusedIsPermanent(post: () => Promise<unknown>): Promise<void> {
+    try {
+      await post();
+    } catch (error) {
       if (error instanceof LedgerError) throw new ContractViolationError(`${error.code}: ${error.message}`);
       throw error;
     }

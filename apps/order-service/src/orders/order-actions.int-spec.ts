@@ -29,7 +29,7 @@ describe('order-service back office', () => {
       payload: { customerId, items: [{ sku: 'MUG-CELADON', quantity: 1 }] },
     });
     expect(response.statusCode).toBe(201);
-    return response.json() as { orderNo: string; customerId: string; totalAmount: number };
+    return response.json<{ orderNo: string; customerId: string; totalAmount: number }>();
   }
 
   async function paidOrder(customerId = newCustomer()) {

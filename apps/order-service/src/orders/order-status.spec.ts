@@ -60,6 +60,10 @@ describe('the order transition table', () => {
     expect(reachable('REFUNDED').size).toBe(0);
   });
 
+  it('treats CANCELLED and REFUNDED as final, and every other status as open', () => {
+    expect(ORDER_STATUSES.filter(isFinalStatus)).toEqual(['CANCELLED', 'REFUNDED']);
+  });
+
   it('cannot be changed at run time', () => {
     expect(Object.isFrozen(ORDER_TRANSITIONS)).toBe(true);
     for (const status of ORDER_STATUSES) expect(Object.isFrozen(ORDER_TRANSITIONS[status])).toBe(true);

@@ -50,6 +50,7 @@ export interface TransitionChanges {
   cancel_reason?: string;
   shipped_at?: Date | string;
   completed_at?: Date | string;
+  refunded_amount?: number;
 }
 
 interface OrderRow {
@@ -260,6 +261,14 @@ export class OrdersRepository {
       [orderNo, from, to, ...columns.map((c) => changes[c])],
     );
     return affected === 1;
+  }
+
+  /** Sets the order's running total of succeeded refunds (the database keeps it within 0..total). */
+  async setRefundedAmount(manager: EntityManager, orderId: string, refundedAmount: number): Promise<void> {
+    await manager.query('UPDATE orders SET refunded_amount = $2, updated_at = now() WHERE id = $1', [
+      orderId,
+      refundedAmount,
+    ]);
   }
 
   /** Flags the order for a human, whatever its status, and keeps the status as it is. */

@@ -13,6 +13,7 @@ import { providerLifetimeMinutes } from './payment-deadline';
 import { PaymentError } from './payment.error';
 import type { CreatedPaymentView, PaymentAttemptView, PaymentSucceededOutcome } from './payment.views';
 import { ProviderRequestLog } from './provider-request-log';
+import { recordCapture } from '../anomalies/anomalies.service';
 
 /** The inbox name (and consumer group) under which the payment-gateway records the events it applied. */
 export const PAYMENT_GATEWAY_CONSUMER = 'payment-gateway';
@@ -138,6 +139,9 @@ export class PaymentsService {
       if (!(await recordInInbox(manager, PAYMENT_GATEWAY_CONSUMER, eventId, Topics.PaymentSucceeded))) {
         return { status: 'duplicate' };
       }
+      // Every verified payment is captured money, whether it pays the order or turns out an anomaly: refunds
+      // draw on it.
+      await recordCapture(manager, payment);
       await lockOrder(manager, payment.orderNo);
       // A second event for the same provider transaction (another event id) was already applied: not a new payment.
       const [recorded]: { id: string }[] = await manager.query(
