@@ -39,6 +39,17 @@ export interface AlipaySimulatedTrade {
   gmtPayment: string | undefined;
   notifyId: string | undefined;
   readonly buyerId: string;
+  /** Refunds of this trade, oldest first (alipay.trade.refund; one per out_request_no). */
+  refunds: AlipaySimulatedRefund[];
+}
+
+/** One refund of a trade, as the control API lists it. */
+export interface AlipaySimulatedRefund {
+  readonly outRequestNo: string;
+  /** Yuan, as requested. */
+  readonly refundAmount: string;
+  readonly refundReason: string | undefined;
+  readonly gmtRefund: string;
 }
 
 /** What `pay` does; every field is optional and the defaults send one honest TRADE_SUCCESS notification. */
@@ -94,9 +105,17 @@ const METHODS = new Set([
   'alipay.trade.page.pay',
   'alipay.trade.query',
   'alipay.trade.close',
+  'alipay.trade.refund',
+  'alipay.trade.fastpay.refund.query',
 ]);
 // Methods that act on an existing trade rather than open one.
-const TRADE_METHODS = new Set(['alipay.trade.query', 'alipay.trade.close']);
+const TRADE_METHODS = new Set([
+  'alipay.trade.query',
+  'alipay.trade.close',
+  'alipay.trade.refund',
+  'alipay.trade.fastpay.refund.query',
+]);
+const OUT_REQUEST_NO = /^[A-Za-z0-9_]{1,64}$/;
 
 const invalid = (subCode: string, subMsg: string): GatewayError => ({
   code: '40002',
@@ -141,6 +160,11 @@ function alipayJson(value: unknown): string {
   return JSON.stringify(value).replace(/\//g, '\\/');
 }
 
+/** Fen to Alipay's yuan string with two decimals. */
+function yuan(fen: number): string {
+  return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -156,6 +180,12 @@ export class AlipaySimulator {
   private readonly now: () => Date;
   private readonly maxClockSkewMs: number;
   private readonly tradeMap = new Map<string, AlipaySimulatedTrade>();
+  /** Every trade by trade_no, a second payment of an order included (it has a trade_no of its own). */
+  private readonly byTradeNo = new Map<string, AlipaySimulatedTrade>();
+  /** Refund requests still to be answered with a dropped connection after they are applied (control API). */
+  private refundAnswersToDrop = 0;
+  /** Every alipay.trade.refund request as received (params, sign included), for tests and the control API. */
+  private readonly refundRequestLog: Record<string, string>[] = [];
   private readonly http: SimulatorHttp;
 
   constructor(private readonly options: AlipaySimulatorOptions) {
@@ -229,8 +259,10 @@ export class AlipaySimulator {
     const recorded = status === 'TRADE_CLOSED' || another ? this.existing(outTradeNo) : this.payable(outTradeNo);
     // Another payment is a trade of its own: the changes below must not touch the recorded one.
     const trade: AlipaySimulatedTrade = another
-      ? { ...recorded, tradeNo: tradeNumber(now), status, gmtPayment: undefined, notifyId: undefined }
+      ? { ...recorded, tradeNo: tradeNumber(now), status, gmtPayment: undefined, notifyId: undefined, refunds: [] }
       : recorded;
+    // The second payment can be queried and refunded by its trade_no, as at Alipay.
+    if (another) this.byTradeNo.set(trade.tradeNo, trade);
     if (trade.notifyUrl === undefined) {
       throw new SimulatorError('SIMULATOR_DELIVERY_FAILED', `Trade ${outTradeNo} has no notify_url`);
     }
@@ -341,6 +373,14 @@ export class AlipaySimulator {
     if (path === '/_simulator/alipay/trades' && req.method === 'GET') {
       return this.send(res, 200, 'application/json', JSON.stringify(this.trades()));
     }
+    if (path === '/_simulator/alipay/refund-requests' && req.method === 'GET') {
+      return this.send(res, 200, 'application/json', JSON.stringify(this.refundRequests()));
+    }
+    if (path === '/_simulator/alipay/drop-refund-answers' && req.method === 'POST') {
+      const count = Number(JSON.parse((await this.readBody(req)) || '{}').count ?? 1);
+      this.dropRefundAnswers(Number.isInteger(count) && count >= 0 ? count : 1);
+      return this.send(res, 200, 'application/json', JSON.stringify({ dropping: this.refundAnswersToDrop }));
+    }
     const lostMatch = /^\/_simulator\/alipay\/trades\/([^/]+)\/mark-paid-without-notify$/.exec(path);
     if (lostMatch !== null && req.method === 'POST') {
       try {
@@ -423,6 +463,18 @@ export class AlipaySimulator {
     } catch {
       return fail(missing('isv.missing-biz-content', 'biz_content must be a JSON object'));
     }
+    if (method === 'alipay.trade.refund') {
+      this.refundRequestLog.push({ ...params });
+      const answer = this.onRefund(biz);
+      if (this.refundAnswersToDrop > 0 && answer.code === '10000') {
+        // Applied, but the answer never arrives: the merchant sees a timeout and must retry with the same key.
+        this.refundAnswersToDrop -= 1;
+        res.destroy();
+        return;
+      }
+      return this.answer(res, responseKey, answer);
+    }
+    if (method === 'alipay.trade.fastpay.refund.query') return this.answer(res, responseKey, this.onRefundQuery(biz));
     if (TRADE_METHODS.has(method)) return this.answer(res, responseKey, this.onTrade(method, biz));
     const result = this.openTrade(method as AlipaySimulatedTrade['method'], biz, params.notify_url);
     if ('code' in result) return fail(result);
@@ -509,6 +561,138 @@ export class AlipaySimulator {
     };
   }
 
+  /** The trade a refund or refund query names: trade_no first (it names one payment), else out_trade_no. */
+  private refundTarget(biz: Record<string, unknown>): AlipaySimulatedTrade | GatewayError {
+    const { out_trade_no: outTradeNo, trade_no: tradeNo } = biz;
+    if (typeof outTradeNo !== 'string' && typeof tradeNo !== 'string') {
+      return invalid('isv.missing-parameter', 'out_trade_no 和 trade_no 不能同时为空');
+    }
+    const trade = typeof tradeNo === 'string' ? this.byTradeNo.get(tradeNo) : this.tradeMap.get(outTradeNo as string);
+    if (trade === undefined || (typeof outTradeNo === 'string' && trade.outTradeNo !== outTradeNo)) {
+      return business('ACQ.TRADE_NOT_EXIST', '交易不存在');
+    }
+    return trade;
+  }
+
+  /**
+   * alipay.trade.refund: refunds part or all of a paid trade, once per out_request_no (a repeat answers the first
+   * refund again with fund_change N); never more than the trade took. Notifies like Alipay: TRADE_SUCCESS with
+   * refund_fee after a partial refund, TRADE_CLOSED after the full amount.
+   */
+  private onRefund(biz: Record<string, unknown>): Record<string, unknown> {
+    const trade = this.refundTarget(biz);
+    if ('code' in trade) return errorAnswer(trade);
+    const { refund_amount: refundAmount, out_request_no: requestNo, refund_reason: reason } = biz;
+    const outRequestNo = typeof requestNo === 'string' ? requestNo : trade.outTradeNo;
+    if (!OUT_REQUEST_NO.test(outRequestNo)) {
+      return errorAnswer(business('ACQ.INVALID_PARAMETER', 'out_request_no 必须为 1-64 位字母、数字或下划线'));
+    }
+    let fen: number;
+    try {
+      if (typeof refundAmount !== 'string' || !/^\d+(\.\d{1,2})?$/.test(refundAmount)) throw new Error('format');
+      fen = fromAlipayAmount(refundAmount).amount;
+      if (fen <= 0) throw new Error('range');
+    } catch {
+      return errorAnswer(business('ACQ.INVALID_PARAMETER', 'refund_amount 必须为大于 0 的金额，最多两位小数'));
+    }
+    const refundedFen = () => trade.refunds.reduce((sum, r) => sum + fromAlipayAmount(r.refundAmount).amount, 0);
+    const answer = (fundChange: 'Y' | 'N') => ({
+      code: '10000',
+      msg: 'Success',
+      trade_no: trade.tradeNo,
+      out_trade_no: trade.outTradeNo,
+      buyer_logon_id: 'sim***@example.com',
+      fund_change: fundChange,
+      refund_fee: yuan(refundedFen()),
+      gmt_refund_pay: trade.refunds.find((r) => r.outRequestNo === outRequestNo)?.gmtRefund,
+      buyer_user_id: trade.buyerId,
+    });
+    const earlier = trade.refunds.find((r) => r.outRequestNo === outRequestNo);
+    if (earlier !== undefined) {
+      if (fromAlipayAmount(earlier.refundAmount).amount !== fen) {
+        return errorAnswer(business('ACQ.DISCORDANT_REPEAT_REQUEST', '请求信息与之前不一致'));
+      }
+      return answer('N');
+    }
+    if (trade.status !== 'TRADE_SUCCESS' && trade.status !== 'TRADE_FINISHED') {
+      return errorAnswer(business('ACQ.TRADE_STATUS_ERROR', '交易状态不合法'));
+    }
+    const totalFen = fromAlipayAmount(trade.totalAmount).amount;
+    if (refundedFen() + fen > totalFen) {
+      return errorAnswer(business('ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限'));
+    }
+    const refund: AlipaySimulatedRefund = {
+      outRequestNo,
+      refundAmount,
+      refundReason: typeof reason === 'string' ? reason : undefined,
+      gmtRefund: chinaTime(this.now()),
+    };
+    trade.refunds.push(refund);
+    const full = refundedFen() === totalFen;
+    if (full) trade.status = 'TRADE_CLOSED';
+    void this.notifyRefund(trade, refund, full).catch(() => undefined);
+    return answer('Y');
+  }
+
+  /** alipay.trade.fastpay.refund.query: REFUND_SUCCESS for a known out_request_no, no refund fields otherwise. */
+  private onRefundQuery(biz: Record<string, unknown>): Record<string, unknown> {
+    const trade = this.refundTarget(biz);
+    if ('code' in trade) return errorAnswer(trade);
+    const requestNo = typeof biz.out_request_no === 'string' ? biz.out_request_no : trade.outTradeNo;
+    const refund = trade.refunds.find((r) => r.outRequestNo === requestNo);
+    const base = { code: '10000', msg: 'Success', trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo };
+    if (refund === undefined) return base;
+    return {
+      ...base,
+      out_request_no: refund.outRequestNo,
+      total_amount: trade.totalAmount,
+      refund_amount: refund.refundAmount,
+      refund_status: 'REFUND_SUCCESS',
+      gmt_refund_pay: refund.gmtRefund,
+    };
+  }
+
+  /** The notification Alipay sends after a refund: never a new payment, and a careless merchant may read it as one. */
+  private async notifyRefund(trade: AlipaySimulatedTrade, refund: AlipaySimulatedRefund, full: boolean): Promise<void> {
+    if (trade.notifyUrl === undefined) return;
+    const now = this.now();
+    const refunded = trade.refunds.reduce((sum, r) => sum + fromAlipayAmount(r.refundAmount).amount, 0);
+    const fields: Record<string, string> = {
+      gmt_create: trade.gmtCreate,
+      charset: 'utf-8',
+      sign_type: 'RSA2',
+      buyer_id: trade.buyerId,
+      notify_id: `${chinaTime(now).slice(0, 10).replace(/-/g, '')}0022${digits(22)}`,
+      notify_type: 'trade_status_sync',
+      trade_status: full ? 'TRADE_CLOSED' : 'TRADE_SUCCESS',
+      app_id: this.options.appId,
+      auth_app_id: this.options.appId,
+      seller_id: this.options.sellerId,
+      notify_time: chinaTime(now),
+      version: '1.0',
+      out_trade_no: trade.outTradeNo,
+      out_biz_no: refund.outRequestNo,
+      total_amount: trade.totalAmount,
+      refund_fee: yuan(refunded),
+      gmt_refund: `${refund.gmtRefund}.000`,
+      trade_no: trade.tradeNo,
+      subject: trade.subject,
+      ...(trade.gmtPayment !== undefined ? { gmt_payment: trade.gmtPayment } : {}),
+      ...(full ? { gmt_close: chinaTime(now) } : {}),
+    };
+    await this.postNotification(trade.notifyUrl, this.buildNotification(fields));
+  }
+
+  /** Every alipay.trade.refund request received, oldest first (copies). */
+  refundRequests(): Record<string, string>[] {
+    return this.refundRequestLog.map((r) => ({ ...r }));
+  }
+
+  /** The next `count` successful refund answers are dropped after the refund is applied (a lost answer). */
+  dropRefundAnswers(count: number): void {
+    this.refundAnswersToDrop = count;
+  }
+
   private openTrade(
     method: AlipaySimulatedTrade['method'],
     biz: Record<string, unknown>,
@@ -557,8 +741,10 @@ export class AlipaySimulator {
       gmtPayment: undefined,
       notifyId: undefined,
       buyerId: `2088${digits(12)}`,
+      refunds: [],
     };
     this.tradeMap.set(outTradeNo, trade);
+    this.byTradeNo.set(trade.tradeNo, trade);
     return trade;
   }
 
