@@ -37,7 +37,7 @@ export class AppModule {
         OrderEventsHandler,
       ],
       providers: [
-        // Built once at start: adapters parse their keys here, so a broken key never waits for the first payment.
+        // Built once at start: clients parse their keys here, so a broken key never waits for the first payment.
         { provide: ProviderRegistry, useFactory: () => createProviderRegistry(config) },
         PaymentsService,
         AnomaliesService,
