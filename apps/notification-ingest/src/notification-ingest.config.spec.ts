@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { generateKeyPairSync } from 'node:crypto';
-import { Money } from '@shop/money';
 import {
   generateAlipayKeys,
   generateStripeSecrets,
@@ -13,7 +12,7 @@ import {
   type WechatPayKeys,
   type WechatPayPlatformCertificate,
 } from '@shop/provider-simulators';
-import { AlipayAdapter, wechatpayPlatformKeys } from '@shop/providers';
+import { AlipayNotificationVerifier, wechatpayPlatformKeys } from '@shop/providers';
 import { ConfigError, loadConfig } from '@shop/runtime';
 import { NotificationIngestConfig } from './notification-ingest.config';
 
@@ -81,21 +80,19 @@ describe('NotificationIngestConfig', () => {
     expect(message).not.toContain(body.slice(40, 80));
   });
 
-  it('is enough for a verify-only adapter (no private key), which refuses to sign requests with a code', async () => {
-    const adapter = new AlipayAdapter({
-      appId: APP_ID,
-      sellerId: SELLER_ID,
-      alipayPublicKey: keys.alipay.publicKeyBase64,
+  it('is enough for the notification verifier (no private key), which has no way to sign requests', () => {
+    const config = load({
+      ALIPAY_APP_ID: APP_ID,
+      ALIPAY_SELLER_ID: SELLER_ID,
+      ALIPAY_PUBLIC_KEY: keys.alipay.publicKeyBase64,
     });
-    await expect(
-      adapter.createPayment({
-        orderNo: 'ORD00000001',
-        amount: Money.of(100, 'CNY'),
-        subject: 'tea',
-        method: 'qr',
-        notifyUrl: 'http://127.0.0.1/callbacks/alipay',
-      }),
-    ).rejects.toMatchObject({ code: 'PROVIDER_CONFIG_INVALID' });
+    const verifier = new AlipayNotificationVerifier({
+      appId: config.ALIPAY_APP_ID,
+      sellerId: config.ALIPAY_SELLER_ID,
+      alipayPublicKey: config.ALIPAY_PUBLIC_KEY,
+    });
+    expect(verifier.name).toBe('alipay');
+    expect('createPayment' in verifier).toBe(false);
   });
 });
 

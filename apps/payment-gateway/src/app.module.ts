@@ -41,7 +41,7 @@ export class AppModule {
         RefundsController,
       ],
       providers: [
-        // Built once at start: adapters parse their keys here, so a broken key never waits for the first payment.
+        // Built once at start: clients parse their keys here, so a broken key never waits for the first payment.
         { provide: ProviderRegistry, useFactory: () => createProviderRegistry(config) },
         PaymentsService,
         AnomaliesService,

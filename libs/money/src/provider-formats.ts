@@ -1,4 +1,4 @@
-// Each payment provider's amount format, in one place, so adapters and simulators cannot disagree about it.
+// Each payment provider's amount format, in one place, so clients, verifiers and simulators cannot disagree about it.
 // Formats and limits: /work/shared/docs/providers.md.
 import { type Currency, parseCurrency } from './currency';
 import { formatMinorUnits, parseMinorUnits } from './minor-units';

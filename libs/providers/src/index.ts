@@ -1,27 +1,32 @@
-// Public API of @shop/providers: the provider-neutral PaymentProvider interface, its four adapters, and the config
-// validators both services use for provider keys and certificates.
+// Public API of @shop/providers: per provider a client (signed API calls, for the payment-gateway) and a
+// notification verifier (for the notification-ingest), the signers both share, and the config both services use.
 export type {
   CreatePaymentRequest,
   CreatePaymentResult,
+  PaymentMethod,
+  PaymentQueryResult,
+  ProviderClient,
+  ProviderPaymentReference,
+} from './provider-client';
+export type {
   NotificationInput,
   NotificationKind,
-  PaymentMethod,
-  PaymentProvider,
-  PaymentQueryResult,
-  ProviderPaymentReference,
+  NotificationRejection,
+  NotificationRejectReason,
+  NotificationVerdict,
+  NotificationVerifier,
   ProviderHttpResponse,
   VerifiedNotification,
-} from './provider';
+} from './notification-verifier';
 export type { ProviderErrorCode } from './provider-error';
 export { ProviderError } from './provider-error';
-export type { NotificationRejectReason } from './notification-rejected.error';
-export { NotificationRejectedError } from './notification-rejected.error';
 export { parsePrivateKey, parsePublicKey } from './keys';
 export type { RawJsonMember } from './raw-json-members';
 export { rawJsonMembers } from './raw-json-members';
-export type { AlipayConfig } from './alipay/alipay.config';
-export type { AlipayAdapterOptions, AlipayVerifyOnlyConfig } from './alipay/alipay.adapter';
-export { AlipayAdapter } from './alipay/alipay.adapter';
+export type { AlipayClientConfig, AlipayVerifierConfig } from './alipay/alipay.config';
+export type { AlipayClientOptions } from './alipay/alipay.client';
+export { AlipayClient } from './alipay/alipay.client';
+export { AlipayNotificationVerifier } from './alipay/alipay-notification.verifier';
 export type { AlipayParams, VerifiedAlipayAnswer } from './alipay/alipay-signer';
 export {
   ALIPAY_NOTIFICATION_UNSIGNED_KEYS,
@@ -37,9 +42,9 @@ export {
   verifyAlipayRequest,
 } from './alipay/alipay-signer';
 export { formatChinaTime, parseChinaTime } from './alipay/china-time';
-export type { UnionPayConfig, UnionPayVerifyOnlyConfig } from './unionpay/unionpay.config';
-export type { UnionPayRejectReason } from './unionpay/unionpay.adapter';
-export { UnionPayAdapter } from './unionpay/unionpay.adapter';
+export type { UnionPayClientConfig, UnionPayTrustConfig, UnionPayVerifierConfig } from './unionpay/unionpay.config';
+export { UnionPayClient } from './unionpay/unionpay.client';
+export { UnionPayNotificationVerifier } from './unionpay/unionpay-notification.verifier';
 export type { UnionPayCertRejectReason, UnionPayCertVerdict } from './unionpay/unionpay-certs';
 export {
   UNIONPAY_CN_NAME,
@@ -57,12 +62,19 @@ export {
   verifyUnionPayFields,
 } from './unionpay/unionpay-signer';
 export { formatUnionPayTime, parseUnionPayTime, parseUnionPayTraceTime } from './unionpay/unionpay-time';
-export type { StripeConfig } from './stripe/stripe.config';
-export type { StripeRejectReason, StripeSessionRef } from './stripe/stripe.adapter';
-export { StripeAdapter } from './stripe/stripe.adapter';
-export type { WechatPayConfig, WechatPayPlatformKeys, WechatPayVerifyOnlyConfig } from './wechatpay/wechatpay.config';
-export type { WechatPayAdapterOptions, WechatRejectReason } from './wechatpay/wechatpay.adapter';
-export { WechatPayAdapter, cutDescription as cutWechatpayDescription } from './wechatpay/wechatpay.adapter';
+export type { StripeClientConfig, StripeVerifierConfig } from './stripe/stripe.config';
+export type { StripeSessionRef } from './stripe/stripe.client';
+export { StripeClient } from './stripe/stripe.client';
+export { StripeNotificationVerifier } from './stripe/stripe-notification.verifier';
+export type {
+  WechatPayClientConfig,
+  WechatPayPlatformKeys,
+  WechatPayVerifierConfig,
+} from './wechatpay/wechatpay.config';
+export type { WechatPayClientOptions } from './wechatpay/wechatpay.client';
+export { WechatPayClient, cutDescription as cutWechatpayDescription } from './wechatpay/wechatpay.client';
+export type { WechatPayVerifierOptions } from './wechatpay/wechatpay-notification.verifier';
+export { WechatPayNotificationVerifier } from './wechatpay/wechatpay-notification.verifier';
 export type {
   WechatpayAuthorization,
   WechatpayEncryptedResource,
@@ -94,6 +106,11 @@ export { IsPemCertificates } from './config/pem-certificates.validator';
 export type { PemCertificatesOptions } from './config/pem-certificates.validator';
 export { PemText, pemText, splitPemCertificates } from './config/pem-text';
 export { IsRsaKey } from './config/rsa-key.validator';
+export { AlipayClientEnv, AlipayEnv } from './config/alipay.env';
+export { WechatPayClientEnv, WechatPayEnv } from './config/wechatpay.env';
+export { UnionPayClientEnv, UnionPayEnv } from './config/unionpay.env';
+export { StripeClientEnv, StripeWebhookEnv } from './config/stripe.env';
+export { ProviderClientEnv, ProviderNotificationEnv } from './config/provider.env';
 export type { WechatPayVerifyingKeys } from './wechatpay/wechatpay-platform-keys';
 export { platformCertificateSerial, wechatpayPlatformKeys } from './wechatpay/wechatpay-platform-keys';
 export type { RefundCapable, RefundRequest, RefundResult } from './refund';

@@ -13,8 +13,7 @@ export type ProviderErrorCode =
   | 'PROVIDER_ANSWER_SIGNATURE_INVALID'
   | 'PROVIDER_REJECTED'
   /** closePayment on a trade the buyer already paid: it cannot be closed (a late payment to settle instead). */
-  | 'PROVIDER_TRADE_PAID'
-  | 'PROVIDER_NOTIFICATION_REJECTED';
+  | 'PROVIDER_TRADE_PAID';
 
 /**
  * A failure talking to, or configuring, a payment provider. Messages name the rule that was broken and never

@@ -6,7 +6,7 @@ import { Topics, deterministicEventId, type EventEnvelope } from '@shop/contract
 import { KAFKA_SETTINGS, createKafka, physicalName, type KafkaSettings } from '@shop/messaging';
 import { Money } from '@shop/money';
 import { AlipaySimulator, generateAlipayKeys, type AlipayKeys, type AlipayPayOptions } from '@shop/provider-simulators';
-import { AlipayAdapter, parseChinaTime } from '@shop/providers';
+import { AlipayClient, parseChinaTime } from '@shop/providers';
 import { eventually, groupJoined, startServiceForTest, type RunningService } from '@shop/testing';
 import type { NotificationIngestConfig } from '../notification-ingest.config';
 import { service } from '../service';
@@ -33,13 +33,13 @@ interface NotificationRow {
 
 // notification-ingest end to end on the real Kafka and PostgreSQL: a faithful Alipay simulator posts signed
 // notifications over HTTP to the service listening on a random port; the merchant side (what payment-gateway
-// does) opens the trades with a full AlipayAdapter; orders become known through real OrderCreated events.
+// does) opens the trades with an AlipayClient; orders become known through real OrderCreated events.
 describe('POST /callbacks/alipay', () => {
   let ingest: RunningService<NotificationIngestConfig>;
   let keys: AlipayKeys;
   let strangerKeys: AlipayKeys;
   let simulator: AlipaySimulator;
-  let merchant: AlipayAdapter;
+  let merchant: AlipayClient;
   let notifyUrl: string;
   let settings: KafkaSettings;
   let producer: Producer;
@@ -68,9 +68,8 @@ describe('POST /callbacks/alipay', () => {
       alipayPrivateKey: keys.alipay.privateKey,
     });
     await simulator.start();
-    merchant = new AlipayAdapter({
+    merchant = new AlipayClient({
       appId: APP_ID,
-      sellerId: SELLER_ID,
       privateKey: keys.app.privateKeyPkcs8Pem,
       alipayPublicKey: keys.alipay.publicKeyBase64,
       gatewayUrl: simulator.gatewayUrl,

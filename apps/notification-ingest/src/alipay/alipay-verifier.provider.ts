@@ -1,5 +1,5 @@
 import type { FactoryProvider } from '@nestjs/common';
-import { AlipayAdapter } from '@shop/providers';
+import { AlipayNotificationVerifier } from '@shop/providers';
 import { type CallbackChannel, disabledChannel, enabledChannel, formClaims } from '../callbacks/callback-channel';
 import { CallbackMetrics } from '../callbacks/callback-metrics';
 import { NotificationIngestConfig } from '../notification-ingest.config';
@@ -8,7 +8,7 @@ import { NotificationIngestConfig } from '../notification-ingest.config';
 export const ALIPAY_CHANNEL = Symbol('ALIPAY_CHANNEL');
 
 /**
- * Builds the verify-only Alipay adapter from the validated config: Alipay's public key, our app_id and seller_id.
+ * Builds Alipay's notification verifier from the validated config: Alipay's public key, our app_id and seller_id.
  * No application private key: this internet-facing service only verifies, so it never holds the signing key.
  */
 export const alipayVerifierProvider: FactoryProvider<CallbackChannel | null> = {
@@ -19,7 +19,7 @@ export const alipayVerifierProvider: FactoryProvider<CallbackChannel | null> = {
     metrics.enable('alipay');
     return enabledChannel({
       provider: 'alipay',
-      verifier: new AlipayAdapter({
+      verifier: new AlipayNotificationVerifier({
         appId: config.ALIPAY_APP_ID,
         sellerId: config.ALIPAY_SELLER_ID,
         alipayPublicKey: config.ALIPAY_PUBLIC_KEY,

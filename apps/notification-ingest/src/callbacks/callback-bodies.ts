@@ -57,7 +57,7 @@ export function configureCallbackBodies(app: NestFastifyApplication): void {
     const provider = callbackProviderOf(request);
     const outcome =
       reply.statusCode === 413 ? 'rejected_too_large' : reply.statusCode === 415 ? 'rejected_content_type' : undefined;
-    // A 415 from the controller is an adapter's own refusal (WeChat Pay), already counted there.
+    // A 415 from the controller is a verifier's own refusal (WeChat Pay), already counted there.
     if (provider !== undefined && outcome !== undefined && request.body === undefined) {
       metrics.count(provider, outcome);
       logger.warn({ msg: `${provider} callback refused`, provider, outcome, status: reply.statusCode });

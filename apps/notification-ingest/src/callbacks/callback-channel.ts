@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { ProviderName } from '@shop/contracts';
-import type { PaymentProvider } from '@shop/providers';
+import type { NotificationVerifier } from '@shop/providers';
 
-/** What the callback path needs of a provider adapter: verify a notification, answer in the provider's format. */
-export type CallbackVerifier = Pick<PaymentProvider, 'verifyNotification' | 'ackResponse' | 'rejectResponse'>;
+/** What the callback path needs of a provider: verify a notification, answer in the provider's format. */
+export type CallbackVerifier = Pick<NotificationVerifier, 'verify' | 'acknowledge' | 'reject'>;
 
 /** Ids a notification claims before it is verified: logged to trace a refusal, never trusted. */
 export interface ClaimedIds {
@@ -11,7 +11,7 @@ export interface ClaimedIds {
   readonly notificationKey?: string;
 }
 
-/** A configured provider's callback endpoint: its verify-only adapter and how to read claims from its body. */
+/** A configured provider's callback endpoint: its notification verifier and how to read claims from its body. */
 export interface CallbackChannel {
   readonly provider: ProviderName;
   readonly verifier: CallbackVerifier;

@@ -5,7 +5,7 @@ import { callbackProviderOf } from './callback-route';
  * WeChat Pay reads every refusal of a notification as JSON {"code":"FAIL","message":...}: the answers given
  * before its controller runs (403 source not allowed, 429 rate limited, 413 too large, 415 no parser, 404
  * disabled) and our coded errors are rewritten into that shape, keeping the status and our code in the message.
- * The other providers only look at the status (and Alipay/UnionPay at a fixed body their adapters already send).
+ * The other providers only look at the status (and Alipay/UnionPay at a fixed body their verifiers already send).
  * Must run before app.init().
  */
 export function configureCallbackErrorFormats(app: NestFastifyApplication): void {

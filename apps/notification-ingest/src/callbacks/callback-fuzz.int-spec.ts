@@ -17,10 +17,10 @@ import {
   stripeSignatureHeader,
 } from '@shop/provider-simulators';
 import {
-  AlipayAdapter,
-  StripeAdapter,
-  UnionPayAdapter,
-  WechatPayAdapter,
+  AlipayClient,
+  StripeClient,
+  UnionPayClient,
+  WechatPayClient,
   decryptWechatpayResource,
   encryptWechatpayResource,
   signUnionPayFields,
@@ -828,9 +828,8 @@ describe('callback fuzzing: every provider route', () => {
     });
     await alipay.start();
     simulators.push(alipay);
-    const alipayMerchant = new AlipayAdapter({
+    const alipayMerchant = new AlipayClient({
       appId: ALIPAY_APP_ID,
-      sellerId: ALIPAY_SELLER_ID,
       privateKey: alipayKeys.app.privateKeyPkcs8Pem,
       alipayPublicKey: alipayKeys.alipay.publicKeyBase64,
       gatewayUrl: alipay.gatewayUrl,
@@ -861,10 +860,9 @@ describe('callback fuzzing: every provider route', () => {
     });
     await wechat.start();
     simulators.push(wechat);
-    const wechatMerchant = new WechatPayAdapter({
+    const wechatMerchant = new WechatPayClient({
       appId: WECHAT_APP_ID,
       mchId: WECHAT_MCH_ID,
-      apiV3Key: WECHAT_API_V3_KEY,
       privateKey: wechatKeys.merchant.privateKeyPem,
       certSerial: wechatKeys.merchant.certSerial,
       platformKeys: { [wechatKeys.platform.publicKeyId]: wechatKeys.platform.publicKeyPem },
@@ -895,7 +893,7 @@ describe('callback fuzzing: every provider route', () => {
     });
     const gatewayUrl = await unionpay.start();
     simulators.push(unionpay);
-    const unionpayMerchant = new UnionPayAdapter({
+    const unionpayMerchant = new UnionPayClient({
       merId: UNIONPAY_MER_ID,
       signPrivateKey: unionpayCerts.merchant.privateKeyPem,
       signCertId: unionpayCerts.merchant.certId,
@@ -972,7 +970,7 @@ describe('callback fuzzing: every provider route', () => {
 
     // Stripe: one Checkout Session paid (both paid events).
     const stripe = new StripeSimulator({ ...stripeSecrets, webhookUrl: capture.notifyUrl('stripe') });
-    const stripeMerchant = new StripeAdapter({
+    const stripeMerchant = new StripeClient({
       secretKey: stripeSecrets.secretKey,
       apiBaseUrl: await stripe.start(),
       maxNetworkRetries: 0,

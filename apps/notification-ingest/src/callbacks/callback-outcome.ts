@@ -42,7 +42,7 @@ export const CALLBACK_OUTCOMES: readonly CallbackOutcome[] = [
   'error',
 ];
 
-/** The outcome of a notification the adapter refused. */
+/** The outcome of a notification the provider's verifier refused. */
 export function rejectionOutcome(reason: NotificationRejectReason): CallbackOutcome {
   switch (reason) {
     case 'BAD_SIGNATURE':

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { NotificationRejectedError, type ProviderHttpResponse, type VerifiedNotification } from '@shop/providers';
+import type { ProviderHttpResponse, VerifiedNotification } from '@shop/providers';
 import { AppError } from '@shop/runtime';
 import {
   LONE_SURROGATE,
@@ -24,7 +24,7 @@ export interface CallbackRequest {
 
 /**
  * Every provider's asynchronous notifications on one path: verify exactly as the provider specifies (its
- * verify-only adapter: content type, signature, freshness, merchant ids), record (one transaction: the row, its
+ * notification verifier: content type, signature, freshness, merchant ids), record (one transaction: the row, its
  * replay key and its event), and answer in the provider's format: the ack only after the commit, so an
  * acknowledged notification is never lost; the provider's refusal (it retries) for anything refused.
  */
@@ -47,31 +47,25 @@ export class CallbackService {
         HttpStatus.NOT_FOUND,
       );
     }
-    // Bodies of a type no callback parser keeps raw were parsed into something else; the adapter refuses them by
+    // Bodies of a type no callback parser keeps raw were parsed into something else; the verifier refuses them by
     // their content type before it looks at the body.
     const rawBody = typeof request.body === 'string' ? request.body : '';
-    let notification: VerifiedNotification;
-    try {
-      notification = channel.verifier.verifyNotification({
-        rawBody,
-        contentType: request.contentType,
-        headers: request.headers,
-      });
-    } catch (error) {
-      if (!(error instanceof NotificationRejectedError)) throw error;
-      this.report(provider, rejectionOutcome(error.reason), {
+    const verdict = channel.verifier.verify({ rawBody, contentType: request.contentType, headers: request.headers });
+    if (!verdict.ok) {
+      this.report(provider, rejectionOutcome(verdict.reason), {
         ...channel.claims(rawBody),
         verified: false,
-        reason: error.reason,
+        reason: verdict.reason,
       });
-      return channel.verifier.rejectResponse(error.reason);
+      return channel.verifier.reject(verdict.reason);
     }
+    const notification = verdict.notification;
     const ids = { orderNo: notification.orderNo, notificationKey: notification.notificationKey, verified: true };
     const unstorable = unstorableIdentifier(notification);
     if (unstorable !== undefined) {
       // Signed, but not a notification this service can key: retrying it can never succeed, so no 5xx.
       this.report(provider, 'rejected_malformed', { ...ids, reason: 'MALFORMED', unstorable });
-      return channel.verifier.rejectResponse('MALFORMED');
+      return channel.verifier.reject('MALFORMED');
     }
     let recorded: RecordedNotification;
     try {
@@ -94,8 +88,8 @@ export class CallbackService {
       eventId: recorded.eventId,
     });
     return recorded.outcome === 'rejected_replay'
-      ? channel.verifier.rejectResponse('REPLAYED')
-      : channel.verifier.ackResponse();
+      ? channel.verifier.reject('REPLAYED')
+      : channel.verifier.acknowledge();
   }
 
   /** The one log line and the counter of a callback. Never the signature, the body or a key. */
@@ -136,7 +130,7 @@ export class CallbackService {
  * coded 500 instead. Either way the provider retries.
  */
 function notStored(channel: CallbackChannel): ProviderHttpResponse {
-  const refusal = channel.verifier.rejectResponse('INTERNAL_ERROR');
+  const refusal = channel.verifier.reject('INTERNAL_ERROR');
   if (refusal.status >= 500) return refusal;
   throw new AppError(
     'NOTIFICATION_NOT_STORED',

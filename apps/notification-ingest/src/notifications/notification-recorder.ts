@@ -33,7 +33,7 @@ export interface RecordedNotification {
  * Stores verified provider notifications and turns payments into PaymentSucceeded events, in ONE transaction per
  * notification: the row and its event exist together or not at all, so the provider may be acknowledged as soon
  * as that transaction has committed, and a crash before the commit only means the provider retries.
- * Provider-neutral: every provider's callback ends here after its adapter verified it.
+ * Provider-neutral: every provider's callback ends here after its notification verifier accepted it.
  *
  * Replays: a notification whose signature carries a timestamp and nonce (WeChat Pay) has a replay key,
  * claimed in the same transaction: a second delivery of the very same signed request within the window stores

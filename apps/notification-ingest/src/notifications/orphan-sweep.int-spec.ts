@@ -54,7 +54,7 @@ describe('notification-ingest reports orphan payments after the grace period', (
 
   const newOrderNo = () => `20261127${randomBytes(6).toString('hex').toUpperCase()}`;
 
-  /** A verified TRADE_SUCCESS of 199.00 CNY for `orderNo`, as the Alipay adapter would hand it over. */
+  /** A verified TRADE_SUCCESS of 199.00 CNY for `orderNo`, as the Alipay notification verifier would hand it over. */
   function verifiedPayment(orderNo: string): VerifiedNotification {
     return {
       provider: 'alipay',

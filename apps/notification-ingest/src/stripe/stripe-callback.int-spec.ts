@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { deterministicEventId } from '@shop/contracts';
 import { Money } from '@shop/money';
 import { StripeSimulator, generateStripeSecrets, type StripePayOptions } from '@shop/provider-simulators';
-import { StripeAdapter } from '@shop/providers';
+import { StripeClient } from '@shop/providers';
 import { CallbackHarness, withOutcomes } from '../../test/callback-harness';
 
 const JSON_TYPE = 'application/json';
@@ -10,11 +10,11 @@ const ACK = '{"received":true}';
 
 // notification-ingest end to end on the real Kafka and PostgreSQL: a faithful Stripe simulator delivers signed
 // webhooks (re-signed on every delivery, as Stripe does) to the service on a random port; the merchant side opens
-// Checkout Sessions through the official client in a full StripeAdapter.
+// Checkout Sessions through the official client in a StripeClient.
 describe('POST /callbacks/stripe', () => {
   let harness: CallbackHarness;
   let simulator: StripeSimulator;
-  let merchant: StripeAdapter;
+  let merchant: StripeClient;
 
   beforeAll(async () => {
     const secrets = generateStripeSecrets();
@@ -23,7 +23,7 @@ describe('POST /callbacks/stripe', () => {
       CALLBACK_REJECTIONS_PER_MINUTE: '100000',
     });
     simulator = new StripeSimulator({ ...secrets, webhookUrl: harness.url('stripe') });
-    merchant = new StripeAdapter({
+    merchant = new StripeClient({
       secretKey: secrets.secretKey,
       apiBaseUrl: await simulator.start(),
       maxNetworkRetries: 0,

@@ -1,5 +1,5 @@
 import type { FactoryProvider } from '@nestjs/common';
-import { StripeAdapter } from '@shop/providers';
+import { StripeNotificationVerifier } from '@shop/providers';
 import { type CallbackChannel, disabledChannel, enabledChannel, jsonIdClaims } from '../callbacks/callback-channel';
 import { CallbackMetrics } from '../callbacks/callback-metrics';
 import { NotificationIngestConfig } from '../notification-ingest.config';
@@ -8,7 +8,7 @@ import { NotificationIngestConfig } from '../notification-ingest.config';
 export const STRIPE_CHANNEL = Symbol('STRIPE_CHANNEL');
 
 /**
- * Builds the verify-only Stripe adapter from the webhook endpoint's signing secret (timestamp tolerance 300 s,
+ * Builds Stripe's notification verifier from the webhook endpoint's signing secret (timestamp tolerance 300 s,
  * Stripe's default). No API key: this service never calls Stripe.
  */
 export const stripeVerifierProvider: FactoryProvider<CallbackChannel | null> = {
@@ -19,7 +19,7 @@ export const stripeVerifierProvider: FactoryProvider<CallbackChannel | null> = {
     metrics.enable('stripe');
     return enabledChannel({
       provider: 'stripe',
-      verifier: new StripeAdapter({ webhookSecret: config.STRIPE_WEBHOOK_SECRET }),
+      verifier: new StripeNotificationVerifier({ webhookSecret: config.STRIPE_WEBHOOK_SECRET }),
       claims: jsonIdClaims,
     });
   },

@@ -9,7 +9,7 @@ import {
   type UnionPayPayOptions,
   type UnionPayPayResult,
 } from '@shop/provider-simulators';
-import { UnionPayAdapter, parseUnionPayTime, signUnionPayFields } from '@shop/providers';
+import { UnionPayClient, parseUnionPayTime, signUnionPayFields } from '@shop/providers';
 import { CallbackHarness, withOutcomes } from '../../test/callback-harness';
 
 const MER_ID = '777290058110048';
@@ -18,12 +18,12 @@ const SUBJECT = 'A+B 100% 龙井茶 & more=1';
 
 // notification-ingest end to end on the real Kafka and PostgreSQL: a faithful UnionPay simulator posts signed back
 // notifications (signPubKeyCert inside) over HTTP to the service on a random port; the merchant side opens the
-// consumes with a full UnionPayAdapter, its form posted to the simulator as the browser would.
+// consumes with a UnionPayClient, its form posted to the simulator as the browser would.
 describe('POST /callbacks/unionpay', () => {
   let harness: CallbackHarness;
   let certs: UnionPayCertificates;
   let simulator: UnionPaySimulator;
-  let merchant: UnionPayAdapter;
+  let merchant: UnionPayClient;
 
   beforeAll(async () => {
     certs = await generateUnionPayCertificates();
@@ -43,7 +43,7 @@ describe('POST /callbacks/unionpay', () => {
       root: certs.root,
     });
     const gatewayUrl = await simulator.start();
-    merchant = new UnionPayAdapter({
+    merchant = new UnionPayClient({
       merId: MER_ID,
       signPrivateKey: certs.merchant.privateKeyPem,
       signCertId: certs.merchant.certId,

@@ -1,5 +1,5 @@
 import type { FactoryProvider } from '@nestjs/common';
-import { UnionPayAdapter } from '@shop/providers';
+import { UnionPayNotificationVerifier } from '@shop/providers';
 import { type CallbackChannel, disabledChannel, enabledChannel, formClaims } from '../callbacks/callback-channel';
 import { CallbackMetrics } from '../callbacks/callback-metrics';
 import { NotificationIngestConfig } from '../notification-ingest.config';
@@ -8,8 +8,8 @@ import { NotificationIngestConfig } from '../notification-ingest.config';
 export const UNIONPAY_CHANNEL = Symbol('UNIONPAY_CHANNEL');
 
 /**
- * Builds the verify-only UnionPay adapter: our merId and UnionPay's root and middle certificates, which every
- * notification's signPubKeyCert must chain to (its CN naming 中国银联股份有限公司, the adapter's default). No
+ * Builds UnionPay's notification verifier: our merId and UnionPay's root and middle certificates, which every
+ * notification's signPubKeyCert must chain to (its CN naming 中国银联股份有限公司, the verifier's default). No
  * signing key: this service never calls UnionPay.
  */
 export const unionpayVerifierProvider: FactoryProvider<CallbackChannel | null> = {
@@ -20,7 +20,7 @@ export const unionpayVerifierProvider: FactoryProvider<CallbackChannel | null> =
     metrics.enable('unionpay');
     return enabledChannel({
       provider: 'unionpay',
-      verifier: new UnionPayAdapter({
+      verifier: new UnionPayNotificationVerifier({
         merId: config.UNIONPAY_MER_ID,
         rootCert: config.UNIONPAY_ROOT_CERT,
         middleCert: config.UNIONPAY_MIDDLE_CERT,

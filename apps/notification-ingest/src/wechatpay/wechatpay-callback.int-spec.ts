@@ -9,7 +9,7 @@ import {
   type WechatPayPayOptions,
   type WechatPayPayResult,
 } from '@shop/provider-simulators';
-import { WechatPayAdapter, parseWechatpayTime } from '@shop/providers';
+import { WechatPayClient, parseWechatpayTime } from '@shop/providers';
 import { CallbackHarness, withOutcomes } from '../../test/callback-harness';
 
 const APP_ID = 'wx8888888888888888';
@@ -19,13 +19,13 @@ const JSON_TYPE = 'application/json';
 
 // notification-ingest end to end on the real Kafka and PostgreSQL: a faithful WeChat Pay simulator posts signed,
 // encrypted notifications over HTTP to the service on a random port; the merchant side (what payment-gateway
-// does) opens the Native trades with a full WechatPayAdapter; orders become known through real OrderCreated events.
+// does) opens the Native trades with a WechatPayClient; orders become known through real OrderCreated events.
 describe('POST /callbacks/wechatpay', () => {
   let harness: CallbackHarness;
   let keys: WechatPayKeys;
   let stranger: WechatPayKeys;
   let simulator: WechatPaySimulator;
-  let merchant: WechatPayAdapter;
+  let merchant: WechatPayClient;
 
   beforeAll(async () => {
     [keys, stranger] = await Promise.all([generateWechatPayKeys(), generateWechatPayKeys()]);
@@ -49,10 +49,9 @@ describe('POST /callbacks/wechatpay', () => {
       platformSerial: keys.platform.publicKeyId,
     });
     await simulator.start();
-    merchant = new WechatPayAdapter({
+    merchant = new WechatPayClient({
       appId: APP_ID,
       mchId: MCH_ID,
-      apiV3Key: API_V3_KEY,
       privateKey: keys.merchant.privateKeyPem,
       certSerial: keys.merchant.certSerial,
       platformKeys: { [keys.platform.publicKeyId]: keys.platform.publicKeyPem },
@@ -235,7 +234,7 @@ describe('POST /callbacks/wechatpay', () => {
     it('another content type than JSON, with 415', async () => {
       const body = '{"id":"n-1","event_type":"TRANSACTION.SUCCESS"}';
       const { outcomes } = await withOutcomes(harness, 'wechatpay', async () => {
-        // Parsed as text or form, then refused by the adapter in WeChat Pay's format.
+        // Parsed as text or form, then refused by the verifier in WeChat Pay's format.
         for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
           const response = await harness.post('wechatpay', body, type);
           expect([response.statusCode, response.json()]).toEqual([415, { code: 'FAIL', message: expect.any(String) }]);

@@ -8,7 +8,7 @@ import {
   type WechatPayKeys,
   type WechatPayPlatformCertificate,
 } from '@shop/provider-simulators';
-import { WechatPayAdapter } from '@shop/providers';
+import { WechatPayClient } from '@shop/providers';
 import { CallbackHarness, withOutcomes } from '../../test/callback-harness';
 
 const APP_ID = 'wx7777777777777777';
@@ -23,7 +23,7 @@ describe('POST /callbacks/wechatpay with the public key and platform certificate
   let keys: WechatPayKeys;
   let certificates: WechatPayPlatformCertificate[];
   let simulator: WechatPaySimulator;
-  let merchant: WechatPayAdapter;
+  let merchant: WechatPayClient;
 
   beforeAll(async () => {
     keys = await generateWechatPayKeys({ platformCertificate: true });
@@ -50,10 +50,9 @@ describe('POST /callbacks/wechatpay with the public key and platform certificate
       platformSerial: keys.platform.publicKeyId,
     });
     await simulator.start();
-    merchant = new WechatPayAdapter({
+    merchant = new WechatPayClient({
       appId: APP_ID,
       mchId: MCH_ID,
-      apiV3Key: API_V3_KEY,
       privateKey: keys.merchant.privateKeyPem,
       certSerial: keys.merchant.certSerial,
       platformKeys: { [keys.platform.publicKeyId]: keys.platform.publicKeyPem },

@@ -1,5 +1,5 @@
 import type { FactoryProvider } from '@nestjs/common';
-import { WechatPayAdapter, wechatpayPlatformKeys } from '@shop/providers';
+import { WechatPayNotificationVerifier, wechatpayPlatformKeys } from '@shop/providers';
 import { type CallbackChannel, disabledChannel, enabledChannel, jsonIdClaims } from '../callbacks/callback-channel';
 import { CallbackMetrics } from '../callbacks/callback-metrics';
 import { NotificationIngestConfig } from '../notification-ingest.config';
@@ -8,7 +8,7 @@ import { NotificationIngestConfig } from '../notification-ingest.config';
 export const WECHATPAY_CHANNEL = Symbol('WECHATPAY_CHANNEL');
 
 /**
- * Builds the verify-only WeChat Pay adapter: our appid and mchid, the APIv3 key (decrypts the resource) and the
+ * Builds WeChat Pay's notification verifier: our appid and mchid, the APIv3 key (decrypts the resource) and the
  * keys that verify WeChat Pay's signatures, chosen per notification by Wechatpay-Serial. No merchant private key:
  * this service never calls WeChat Pay.
  */
@@ -22,7 +22,7 @@ export const wechatpayVerifierProvider: FactoryProvider<CallbackChannel | null> 
     return enabledChannel(
       {
         provider: 'wechatpay',
-        verifier: new WechatPayAdapter({
+        verifier: new WechatPayNotificationVerifier({
           appId: config.WECHATPAY_APP_ID,
           mchId: config.WECHATPAY_MCH_ID,
           apiV3Key: config.WECHATPAY_API_V3_KEY,

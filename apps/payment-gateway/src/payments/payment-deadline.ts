@@ -13,16 +13,12 @@ const LIFETIME_MINUTES: Readonly<Record<ProviderName, { min: number; max: number
 };
 
 /**
- * The provider-format lifetime ("25m") of a payment that must be paid by `payBy` (the order's expiry): rounded up
- * to whole minutes and held to what the provider accepts. Refuses a deadline already passed: the order is about to
- * expire (the sweep lags by at most its interval), and a payment opened now could only become a LATE_PAYMENT.
+ * When the provider's payment must stop accepting money, for a payment that must be paid by `payBy` (the order's
+ * expiry): `now` plus the time left rounded up to whole minutes and held to what the provider accepts. Each
+ * provider client writes it in its own format. Refuses a deadline already passed: the order is about to expire
+ * (the sweep lags by at most its interval), and a payment opened now could only become a LATE_PAYMENT.
  */
-export function providerLifetime(provider: ProviderName, orderNo: string, payBy: Date, now: Date): string {
-  return `${providerLifetimeMinutes(provider, orderNo, payBy, now)}m`;
-}
-
-/** The same lifetime in whole minutes (see providerLifetime); the provider's deadline is `now` plus this. */
-export function providerLifetimeMinutes(provider: ProviderName, orderNo: string, payBy: Date, now: Date): number {
+export function providerDeadline(provider: ProviderName, orderNo: string, payBy: Date, now: Date): Date {
   const remainingMs = payBy.getTime() - now.getTime();
   if (remainingMs <= 0) {
     throw new PaymentError('ORDER_PAYMENT_EXPIRED', `Order ${orderNo} had to be paid by ${payBy.toISOString()}`, {
@@ -31,5 +27,6 @@ export function providerLifetimeMinutes(provider: ProviderName, orderNo: string,
     });
   }
   const { min, max } = LIFETIME_MINUTES[provider];
-  return Math.min(max, Math.max(min, Math.ceil(remainingMs / 60_000)));
+  const minutes = Math.min(max, Math.max(min, Math.ceil(remainingMs / 60_000)));
+  return new Date(now.getTime() + minutes * 60_000);
 }

@@ -4,12 +4,12 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { Topics, type PaymentSucceededV1, type ProviderName } from '@shop/contracts';
 import { recordInInbox } from '@shop/messaging';
 import { Money } from '@shop/money';
-import { type CreatePaymentResult, type PaymentProvider, ProviderError } from '@shop/providers';
+import { type CreatePaymentResult, type ProviderClient, ProviderError } from '@shop/providers';
 import { PROVIDER_CAPABILITIES } from '../providers/provider-catalog';
 import { ProviderRegistry } from '../providers/provider-registry';
 import type { CreatePaymentDto } from './create-payment.dto';
 import type { PaymentAttemptStatus } from './payment-attempt.entity';
-import { providerLifetimeMinutes } from './payment-deadline';
+import { providerDeadline } from './payment-deadline';
 import { PaymentError } from './payment.error';
 import type { CreatedPaymentView, PaymentAttemptView, PaymentSucceededOutcome } from './payment.views';
 import { ProviderRequestLog } from './provider-request-log';
@@ -58,13 +58,11 @@ export class PaymentsService {
   async createPayment(request: CreatePaymentDto): Promise<CreatedPaymentView> {
     const provider = this.providerFor(request);
     const now = new Date();
-    const lifetimeMinutes =
+    const expiresAt =
       request.payBy === undefined
         ? undefined
-        : providerLifetimeMinutes(request.provider, request.orderNo, new Date(request.payBy), now);
-    const timeoutExpress = lifetimeMinutes === undefined ? undefined : `${lifetimeMinutes}m`;
-    const expiresAt = lifetimeMinutes === undefined ? null : new Date(now.getTime() + lifetimeMinutes * 60_000);
-    const paymentId = await this.openAttempt(request, expiresAt);
+        : providerDeadline(request.provider, request.orderNo, new Date(request.payBy), now);
+    const paymentId = await this.openAttempt(request, expiresAt ?? null);
     const operation = `create-payment:${request.method}`;
     const started = performance.now();
     let result: CreatePaymentResult;
@@ -75,7 +73,7 @@ export class PaymentsService {
         subject: request.subject,
         method: request.method,
         notifyUrl: this.providers.notifyUrl(request.provider),
-        timeoutExpress,
+        expiresAt,
       });
     } catch (error) {
       throw await this.providerFailed(request, paymentId, operation, performance.now() - started, error);
@@ -199,7 +197,7 @@ export class PaymentsService {
     return outcome;
   }
 
-  private providerFor(request: CreatePaymentDto): PaymentProvider {
+  private providerFor(request: CreatePaymentDto): ProviderClient {
     const capabilities = PROVIDER_CAPABILITIES[request.provider];
     if (!capabilities.methods.includes(request.method)) {
       throw new PaymentError(

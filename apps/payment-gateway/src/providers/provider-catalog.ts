@@ -9,10 +9,10 @@ import {
 import type { ProviderName } from '@shop/contracts';
 import type { PaymentMethod } from '@shop/providers';
 
-/** Every way of paying the PaymentProvider interface knows. */
+/** Every way of paying the ProviderClient interface knows. */
 export const PAYMENT_METHODS = ['qr', 'page', 'native', 'checkout'] as const satisfies readonly PaymentMethod[];
 
-/** What a provider accepts, known without its adapter, so a request can be refused before anything is stored. */
+/** What a provider accepts, known without its client, so a request can be refused before anything is stored. */
 export interface ProviderCapabilities {
   readonly methods: readonly PaymentMethod[];
   readonly currencies: readonly Currency[];

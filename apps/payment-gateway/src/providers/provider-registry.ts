@@ -1,16 +1,16 @@
 import { Logger } from '@nestjs/common';
 import {
-  AlipayAdapter,
-  type PaymentProvider,
-  StripeAdapter,
-  UnionPayAdapter,
-  WechatPayAdapter,
+  AlipayClient,
+  type ProviderClient,
+  StripeClient,
+  UnionPayClient,
+  WechatPayClient,
   wechatpayPlatformKeys,
 } from '@shop/providers';
 import type { PaymentGatewayConfig } from '../payment-gateway.config';
 import { PROVIDER_NAMES, type ProviderName } from '@shop/contracts';
 
-/** Test seams for the adapters; production uses the defaults. */
+/** Test seams for the clients; production uses the defaults. */
 export interface ProviderRegistryOptions {
   readonly now?: () => Date;
 }
@@ -21,12 +21,12 @@ export interface ProviderRegistryOptions {
  */
 export class ProviderRegistry {
   constructor(
-    private readonly providers: ReadonlyMap<ProviderName, PaymentProvider>,
+    private readonly providers: ReadonlyMap<ProviderName, ProviderClient>,
     private readonly callbackBaseUrl: string,
   ) {}
 
-  /** The adapter of an enabled provider, or undefined when it is disabled (not configured). */
-  get(name: ProviderName): PaymentProvider | undefined {
+  /** The client of an enabled provider, or undefined when it is disabled (not configured). */
+  get(name: ProviderName): ProviderClient | undefined {
     return this.providers.get(name);
   }
 
@@ -43,21 +43,20 @@ export class ProviderRegistry {
 
 /**
  * Builds the registry from the config, logging one line per provider so an operator sees at start which ones
- * run. Keys were already validated by the config schema; the adapters parse them once more into KeyObjects.
+ * run. Keys were already validated by the config schema; the clients parse them once more into KeyObjects.
  */
 export function createProviderRegistry(
   config: PaymentGatewayConfig,
   options: ProviderRegistryOptions = {},
   logger = new Logger('ProviderRegistry'),
 ): ProviderRegistry {
-  const providers = new Map<ProviderName, PaymentProvider>();
+  const providers = new Map<ProviderName, ProviderClient>();
   if (config.ALIPAY_APP_ID !== '') {
     providers.set(
       'alipay',
-      new AlipayAdapter(
+      new AlipayClient(
         {
           appId: config.ALIPAY_APP_ID,
-          sellerId: config.ALIPAY_SELLER_ID,
           privateKey: config.ALIPAY_PRIVATE_KEY,
           alipayPublicKey: config.ALIPAY_PUBLIC_KEY,
           gatewayUrl: config.ALIPAY_GATEWAY_URL,
@@ -69,11 +68,10 @@ export function createProviderRegistry(
   if (config.WECHATPAY_APP_ID !== '') {
     providers.set(
       'wechatpay',
-      new WechatPayAdapter(
+      new WechatPayClient(
         {
           appId: config.WECHATPAY_APP_ID,
           mchId: config.WECHATPAY_MCH_ID,
-          apiV3Key: config.WECHATPAY_API_V3_KEY,
           privateKey: config.WECHATPAY_PRIVATE_KEY,
           certSerial: config.WECHATPAY_CERT_SERIAL,
           platformKeys: wechatpayPlatformKeys(config),
@@ -86,7 +84,7 @@ export function createProviderRegistry(
   if (config.UNIONPAY_MER_ID !== '') {
     providers.set(
       'unionpay',
-      new UnionPayAdapter({
+      new UnionPayClient({
         merId: config.UNIONPAY_MER_ID,
         signPrivateKey: config.UNIONPAY_SIGN_PRIVATE_KEY,
         signCertId: config.UNIONPAY_SIGN_CERT_ID,
@@ -101,9 +99,9 @@ export function createProviderRegistry(
   if (config.STRIPE_SECRET_KEY !== '') {
     providers.set(
       'stripe',
-      // No webhook secret: webhooks go to notification-ingest. Queries and closes name the Checkout Session
-      // stored with the attempt (provider_reference), as Stripe cannot find a session by order number.
-      new StripeAdapter({
+      // Webhooks go to notification-ingest. Queries and closes name the Checkout Session stored with the attempt
+      // (provider_reference), as Stripe cannot find a session by order number.
+      new StripeClient({
         secretKey: config.STRIPE_SECRET_KEY,
         apiBaseUrl: config.STRIPE_API_BASE_URL,
         now: options.now,

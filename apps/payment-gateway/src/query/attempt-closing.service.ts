@@ -15,7 +15,7 @@ export interface CloseOutcome {
   readonly closed: readonly string[];
   /** Attempts left PENDING because the provider says they were paid: the active query confirms the payment. */
   readonly paid: readonly string[];
-  /** Attempts left PENDING because their adapter cannot close trades (yet). */
+  /** Attempts left PENDING because their provider cannot close trades (UnionPay) or is not enabled. */
   readonly unsupported: readonly string[];
 }
 

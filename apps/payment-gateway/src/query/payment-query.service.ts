@@ -132,7 +132,7 @@ export class PaymentQueryService implements OnApplicationBootstrap, BeforeApplic
 
   private async queryOne(attempt: ClaimedAttempt): Promise<QueryOutcome> {
     const provider = this.providers.get(attempt.provider);
-    if (provider?.queryPayment === undefined) return 'unsupported';
+    if (provider === undefined) return 'unsupported';
     const started = performance.now();
     const base = {
       provider: attempt.provider,

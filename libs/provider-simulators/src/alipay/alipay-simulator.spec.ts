@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Money } from '@shop/money';
-import { AlipayAdapter, NotificationRejectedError, type VerifiedNotification } from '@shop/providers';
+import { AlipayClient, AlipayNotificationVerifier, type VerifiedNotification } from '@shop/providers';
 import { type AlipayKeys, generateAlipayKeys } from './alipay-keys';
 import { AlipaySimulator } from './alipay-simulator';
 
@@ -10,7 +10,8 @@ const SELLER_ID = '2088000000000003';
 
 let keys: AlipayKeys;
 let simulator: AlipaySimulator;
-let adapter: AlipayAdapter;
+let client: AlipayClient;
+let verifier: AlipayNotificationVerifier;
 let receiver: Server;
 let notifyUrl: string;
 const received: Array<{ notification?: VerifiedNotification; reason?: string }> = [];
@@ -24,33 +25,26 @@ beforeAll(async () => {
     alipayPrivateKey: keys.alipay.privateKeyPem,
   });
   await simulator.start();
-  adapter = new AlipayAdapter({
+  client = new AlipayClient({
     appId: APP_ID,
-    sellerId: SELLER_ID,
     privateKey: keys.app.privateKeyPkcs8Base64,
     alipayPublicKey: keys.alipay.publicKeyBase64,
     gatewayUrl: simulator.gatewayUrl,
   });
-  // A tiny stand-in for our notification endpoint: raw body in, adapter verdict out.
+  verifier = new AlipayNotificationVerifier({
+    appId: APP_ID,
+    sellerId: SELLER_ID,
+    alipayPublicKey: keys.alipay.publicKeyBase64,
+  });
+  // A tiny stand-in for our notification endpoint: raw body in, verifier verdict out.
   receiver = createServer((req, res) => {
     let rawBody = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (rawBody += chunk));
     req.on('end', () => {
-      let answer = adapter.ackResponse();
-      try {
-        received.push({
-          notification: adapter.verifyNotification({
-            rawBody,
-            contentType: req.headers['content-type'],
-            headers: req.headers,
-          }),
-        });
-      } catch (error) {
-        if (!(error instanceof NotificationRejectedError)) throw error;
-        received.push({ reason: error.reason });
-        answer = adapter.rejectResponse(error.reason);
-      }
+      const verdict = verifier.verify({ rawBody, contentType: req.headers['content-type'], headers: req.headers });
+      received.push(verdict.ok ? { notification: verdict.notification } : { reason: verdict.reason });
+      const answer = verdict.ok ? verifier.acknowledge() : verifier.reject(verdict.reason);
       res.writeHead(answer.status, { 'content-type': answer.contentType });
       res.end(answer.body);
     });
@@ -73,7 +67,7 @@ let orderSeq = 0;
 const nextOrderNo = (): string => `ORD_SIM_${++orderSeq}`;
 
 async function precreate(orderNo: string, fen = 1230, subject = 'Order A+B 100%'): Promise<string> {
-  const result = await adapter.createPayment({
+  const result = await client.createPayment({
     orderNo,
     amount: Money.of(fen, 'CNY'),
     subject,
@@ -85,7 +79,7 @@ async function precreate(orderNo: string, fen = 1230, subject = 'Order A+B 100%'
 }
 
 describe('AlipaySimulator gateway', () => {
-  it('answers precreate with a signed qr_code the adapter verifies, and records the trade', async () => {
+  it('answers precreate with a signed qr_code the client verifies, and records the trade', async () => {
     const orderNo = nextOrderNo();
     const qrCode = await precreate(orderNo);
     expect(qrCode).toMatch(/^https:\/\/qr\.alipay\.com\/bax0/);
@@ -112,9 +106,8 @@ describe('AlipaySimulator gateway', () => {
   });
 
   it('refuses, with a signed Alipay error answer, a request signed with the wrong key', async () => {
-    const wrongKey = new AlipayAdapter({
+    const wrongKey = new AlipayClient({
       appId: APP_ID,
-      sellerId: SELLER_ID,
       privateKey: keys.alipay.privateKey, // not the application key Alipay knows
       alipayPublicKey: keys.alipay.publicKey,
       gatewayUrl: simulator.gatewayUrl,
@@ -135,7 +128,6 @@ describe('AlipaySimulator gateway', () => {
 
   it('refuses an unknown app_id and a timestamp outside the 15-minute window', async () => {
     const base = {
-      sellerId: SELLER_ID,
       privateKey: keys.app.privateKey,
       alipayPublicKey: keys.alipay.publicKey,
       gatewayUrl: simulator.gatewayUrl,
@@ -147,23 +139,23 @@ describe('AlipaySimulator gateway', () => {
       method: 'qr' as const,
       notifyUrl,
     };
-    await expect(
-      new AlipayAdapter({ ...base, appId: '2021000000000999' }).createPayment(request),
-    ).rejects.toMatchObject({
-      details: { subCode: 'isv.invalid-app-id' },
-    });
+    await expect(new AlipayClient({ ...base, appId: '2021000000000999' }).createPayment(request)).rejects.toMatchObject(
+      {
+        details: { subCode: 'isv.invalid-app-id' },
+      },
+    );
     // A UTC timestamp where China time is expected is 8 hours off.
     const utcClock = () => new Date(Date.now() - 8 * 3600 * 1000);
     await expect(
-      new AlipayAdapter({ ...base, appId: APP_ID }, { now: utcClock }).createPayment(request),
+      new AlipayClient({ ...base, appId: APP_ID }, { now: utcClock }).createPayment(request),
     ).rejects.toMatchObject({
       details: { subCode: 'isv.invalid-timestamp' },
     });
   });
 
-  it('accepts the adapter page.pay URL and shows a cashier page; refuses it once altered', async () => {
+  it("accepts the client's page.pay URL and shows a cashier page; refuses it once altered", async () => {
     const orderNo = nextOrderNo();
-    const result = await adapter.createPayment({
+    const result = await client.createPayment({
       orderNo,
       amount: Money.of(990, 'CNY'),
       subject: 'Page <b>&',
@@ -188,7 +180,7 @@ describe('AlipaySimulator gateway', () => {
 });
 
 describe('AlipaySimulator notifications', () => {
-  it('pay() posts a notification the adapter verifies and acknowledges', async () => {
+  it('pay() posts a notification the verifier verifies and acknowledges', async () => {
     const orderNo = nextOrderNo();
     await precreate(orderNo);
     const result = await simulator.pay(orderNo);
@@ -235,7 +227,7 @@ describe('AlipaySimulator notifications', () => {
     expect(new Set(received.map((r) => r.notification?.paidAt?.getTime())).size).toBe(1);
   });
 
-  it('tamper changes fields after signing: the adapter rejects the signature and Alipay gets no "success"', async () => {
+  it('tamper changes fields after signing: the verifier rejects the signature and Alipay gets no "success"', async () => {
     const orderNo = nextOrderNo();
     await precreate(orderNo);
     const result = await simulator.pay(orderNo, { tamper: { total_amount: '0.01' } });
@@ -268,7 +260,7 @@ describe('AlipaySimulator notifications', () => {
   it('newTransaction is another payment of the order, even of a closed trade: new trade_no and notify_id', async () => {
     const orderNo = nextOrderNo();
     await precreate(orderNo);
-    await adapter.closePayment(orderNo);
+    await client.closePayment(orderNo);
     await expect(simulator.pay(orderNo)).rejects.toMatchObject({ code: 'SIMULATOR_TRADE_CLOSED' });
     const recorded = simulator.trade(orderNo)!;
     const first = await simulator.pay(orderNo, { newTransaction: true });

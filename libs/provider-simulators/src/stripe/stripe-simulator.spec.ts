@@ -2,11 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Money } from '@shop/money';
 import Stripe from 'stripe';
-// Relative until @shop/providers exports the Stripe adapter (requested); then import from '@shop/providers'.
-import { NotificationRejectedError } from '../../../providers/src/notification-rejected.error';
+import {
+  type ProviderClient,
+  StripeClient,
+  StripeNotificationVerifier,
+  type VerifiedNotification,
+} from '@shop/providers';
 import { paymentSucceededEventId } from '@shop/contracts';
-import type { PaymentProvider, VerifiedNotification } from '../../../providers/src/provider';
-import { StripeAdapter } from '../../../providers/src/stripe/stripe.adapter';
 import { SimulatorError } from '../simulator-error';
 import { decodeStripeForm } from './stripe-form';
 import { type StripeSecrets, generateStripeSecrets } from './stripe-secrets';
@@ -26,7 +28,8 @@ interface Received {
 
 let secrets: StripeSecrets;
 let simulator: StripeSimulator;
-let adapter: StripeAdapter;
+let client: StripeClient;
+let verifier: StripeNotificationVerifier;
 let receiver: Server;
 let webhookUrl: string;
 const received: Received[] = [];
@@ -40,32 +43,22 @@ beforeAll(async () => {
   secrets = generateStripeSecrets();
   simulator = new StripeSimulator({ secretKey: secrets.secretKey, webhookSecret: secrets.webhookSecret });
   const baseUrl = await simulator.start();
-  adapter = new StripeAdapter({
-    secretKey: secrets.secretKey,
-    webhookSecret: secrets.webhookSecret,
-    apiBaseUrl: baseUrl,
-    maxNetworkRetries: 0,
-  });
-  // A tiny stand-in for our webhook endpoint: raw body in, adapter verdict out.
+  client = new StripeClient({ secretKey: secrets.secretKey, apiBaseUrl: baseUrl, maxNetworkRetries: 0 });
+  verifier = new StripeNotificationVerifier({ webhookSecret: secrets.webhookSecret });
+  // A tiny stand-in for our webhook endpoint: raw body in, verifier verdict out.
   receiver = createServer((req, res) => {
     let rawBody = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (rawBody += chunk));
     req.on('end', () => {
-      let answer = adapter.ackResponse();
       const signature = String(req.headers['stripe-signature']);
-      try {
-        const notification = adapter.verifyNotification({
-          rawBody,
-          contentType: req.headers['content-type'],
-          headers: req.headers,
-        });
-        received.push({ rawBody, signature, notification });
-      } catch (error) {
-        if (!(error instanceof NotificationRejectedError)) throw error;
-        received.push({ rawBody, signature, reason: error.reason });
-        answer = adapter.rejectResponse(error.reason);
-      }
+      const verdict = verifier.verify({ rawBody, contentType: req.headers['content-type'], headers: req.headers });
+      received.push(
+        verdict.ok
+          ? { rawBody, signature, notification: verdict.notification }
+          : { rawBody, signature, reason: verdict.reason },
+      );
+      const answer = verdict.ok ? verifier.acknowledge() : verifier.reject(verdict.reason);
       res.writeHead(answer.status, { 'content-type': answer.contentType });
       res.end(answer.body);
     });
@@ -89,7 +82,7 @@ let orderSeq = 0;
 const nextOrderNo = (): string => `ORD_STRIPE_${++orderSeq}`;
 
 function checkout(orderNo: string, minor = 1999, subject = 'Order A+B 100% & more', currency: 'USD' | 'CNY' = 'USD') {
-  return adapter.createPayment({
+  return client.createPayment({
     orderNo,
     amount: Money.of(minor, currency),
     subject,
@@ -104,8 +97,8 @@ async function sessionIdOf(orderNo: string): Promise<string> {
   return result.sessionId;
 }
 
-describe('StripeSimulator API with the official client (through StripeAdapter)', () => {
-  it("creates a Checkout Session from the adapter's form-encoded request", async () => {
+describe('StripeSimulator API with the official client (through StripeClient)', () => {
+  it("creates a Checkout Session from the client's form-encoded request", async () => {
     const orderNo = nextOrderNo();
     const result = await checkout(orderNo, 1230, 'Gift A+B 100% & more=1 中文', 'CNY');
     expect(result).toMatchObject({ kind: 'checkout' });
@@ -150,13 +143,13 @@ describe('StripeSimulator API with the official client (through StripeAdapter)',
   it('reports pending, then paid after markPaidWithoutNotify, with the PaymentIntent id', async () => {
     const orderNo = nextOrderNo();
     const sessionId = await sessionIdOf(orderNo);
-    await expect(adapter.queryPayment(orderNo, { sessionId })).resolves.toEqual({
+    await expect(client.queryPayment(orderNo, { sessionId })).resolves.toEqual({
       status: 'pending',
       providerStatus: 'open/unpaid',
     });
     const paid = simulator.markPaidWithoutNotify(sessionId);
     expect(received).toHaveLength(0);
-    const result = await adapter.queryPayment(orderNo, { sessionId });
+    const result = await client.queryPayment(orderNo, { sessionId });
     expect(result).toMatchObject({
       status: 'paid',
       providerTransactionId: paid.payment_intent,
@@ -165,7 +158,7 @@ describe('StripeSimulator API with the official client (through StripeAdapter)',
     expect(result.amount?.equals(Money.of(1999, 'USD'))).toBe(true);
     // The same id a webhook would carry: one event id for query and notification.
     expect(paymentSucceededEventId('stripe', result.providerTransactionId!)).toBe(
-      paymentSucceededEventId(adapter.name, paid.payment_intent!),
+      paymentSucceededEventId(client.name, paid.payment_intent!),
     );
   });
 
@@ -193,9 +186,9 @@ describe('StripeSimulator API with the official client (through StripeAdapter)',
   it('expires an open session (twice is fine); a paid one cannot be closed: PROVIDER_TRADE_PAID', async () => {
     const orderNo = nextOrderNo();
     const sessionId = await sessionIdOf(orderNo);
-    await expect(adapter.closePayment(orderNo, { sessionId })).resolves.toBeUndefined();
-    await expect(adapter.closePayment(orderNo, { sessionId })).resolves.toBeUndefined();
-    await expect(adapter.queryPayment(orderNo, { sessionId })).resolves.toEqual({
+    await expect(client.closePayment(orderNo, { sessionId })).resolves.toBeUndefined();
+    await expect(client.closePayment(orderNo, { sessionId })).resolves.toBeUndefined();
+    await expect(client.queryPayment(orderNo, { sessionId })).resolves.toEqual({
       status: 'closed',
       providerStatus: 'expired/unpaid',
     });
@@ -204,52 +197,50 @@ describe('StripeSimulator API with the official client (through StripeAdapter)',
     const paidOrder = nextOrderNo();
     const paidSession = await sessionIdOf(paidOrder);
     const paid = simulator.markPaidWithoutNotify(paidSession);
-    await expect(adapter.closePayment(paidOrder, { sessionId: paidSession })).rejects.toMatchObject({
+    await expect(client.closePayment(paidOrder, { sessionId: paidSession })).rejects.toMatchObject({
       code: 'PROVIDER_TRADE_PAID',
       status: 409,
       details: { providerTransactionId: paid.payment_intent },
     });
   });
 
-  it('queries and closes by order number alone through resolveSessionId (the PaymentProvider signature)', async () => {
+  it('queries and closes by order number alone through resolveSessionId (the ProviderClient signature)', async () => {
     const stored = new Map<string, string>();
-    const byOrder = new StripeAdapter({
+    const byOrder = new StripeClient({
       secretKey: secrets.secretKey,
-      webhookSecret: secrets.webhookSecret,
       apiBaseUrl: simulator.baseUrl,
       maxNetworkRetries: 0,
       resolveSessionId: async (orderNo) => stored.get(orderNo),
     });
     const orderNo = nextOrderNo();
     stored.set(orderNo, await sessionIdOf(orderNo));
-    const provider: Pick<PaymentProvider, 'queryPayment' | 'closePayment'> = byOrder;
-    await expect(provider.queryPayment!(orderNo)).resolves.toMatchObject({ status: 'pending' });
+    const provider: Pick<ProviderClient, 'queryPayment' | 'closePayment'> = byOrder;
+    await expect(provider.queryPayment(orderNo)).resolves.toMatchObject({ status: 'pending' });
     await expect(provider.closePayment!(orderNo)).resolves.toBeUndefined();
-    await expect(provider.queryPayment!(orderNo)).resolves.toMatchObject({ status: 'closed' });
+    await expect(provider.queryPayment(orderNo)).resolves.toMatchObject({ status: 'closed' });
     // Never opened: nothing to find, nothing to close.
-    await expect(provider.queryPayment!('ORD_NEVER')).resolves.toMatchObject({ status: 'not-found' });
+    await expect(provider.queryPayment('ORD_NEVER')).resolves.toMatchObject({ status: 'not-found' });
     await expect(provider.closePayment!('ORD_NEVER')).resolves.toBeUndefined();
     // Without a resolver the order number alone is not enough.
-    await expect(adapter.queryPayment(orderNo)).rejects.toMatchObject({ code: 'PROVIDER_REQUEST_INVALID' });
+    await expect(client.queryPayment(orderNo)).rejects.toMatchObject({ code: 'PROVIDER_REQUEST_INVALID' });
   });
 
   it('answers not-found for an unknown session and refuses a session of another order', async () => {
     const orderNo = nextOrderNo();
-    await expect(adapter.queryPayment(orderNo, { sessionId: 'cs_test_a1unknown' })).resolves.toEqual({
+    await expect(client.queryPayment(orderNo, { sessionId: 'cs_test_a1unknown' })).resolves.toEqual({
       status: 'not-found',
       providerStatus: 'resource_missing',
     });
     const sessionId = await sessionIdOf(orderNo);
-    await expect(adapter.closePayment(nextOrderNo(), { sessionId })).rejects.toMatchObject({
+    await expect(client.closePayment(nextOrderNo(), { sessionId })).rejects.toMatchObject({
       code: 'PROVIDER_REQUEST_INVALID',
     });
     expect(simulator.session(sessionId)?.status).toBe('open');
   });
 
-  it('refuses a wrong secret key with 401, which the adapter reports as a configuration error', async () => {
-    const wrong = new StripeAdapter({
+  it('refuses a wrong secret key with 401, which the client reports as a configuration error', async () => {
+    const wrong = new StripeClient({
       secretKey: 'sk_test_wrong',
-      webhookSecret: secrets.webhookSecret,
       apiBaseUrl: simulator.baseUrl,
       maxNetworkRetries: 0,
     });
@@ -271,21 +262,22 @@ describe('StripeSimulator API with the official client (through StripeAdapter)',
     const clocked = new StripeSimulator({ ...secrets, now: () => now });
     const baseUrl = await clocked.start();
     try {
-      const clockedAdapter = new StripeAdapter({
-        ...secrets,
+      const clockedClient = new StripeClient({
+        secretKey: secrets.secretKey,
         apiBaseUrl: baseUrl,
         maxNetworkRetries: 0,
         now: () => now,
       });
       const orderNo = nextOrderNo();
       const open = () =>
-        clockedAdapter.createPayment({
+        clockedClient.createPayment({
           orderNo,
           amount: Money.of(700, 'EUR'),
           subject: 'Retried',
           method: 'checkout',
           notifyUrl: 'https://shop.example/n',
-          timeoutExpress: '31m',
+          // Computed afresh on each attempt, as the payment-gateway does.
+          expiresAt: new Date(now.getTime() + 31 * 60_000),
         });
       const first = await open();
       now = new Date('2026-11-27T02:00:09Z');
@@ -302,25 +294,25 @@ describe('StripeSimulator API with the official client (through StripeAdapter)',
     const clocked = new StripeSimulator({ ...secrets, now: () => now });
     const baseUrl = await clocked.start();
     try {
-      const clockedAdapter = new StripeAdapter({
-        ...secrets,
+      const clockedClient = new StripeClient({
+        secretKey: secrets.secretKey,
         apiBaseUrl: baseUrl,
         maxNetworkRetries: 0,
         now: () => now,
       });
       const orderNo = nextOrderNo();
-      const result = await clockedAdapter.createPayment({
+      const result = await clockedClient.createPayment({
         orderNo,
         amount: Money.of(500, 'EUR'),
         subject: 'Expiring',
         method: 'checkout',
         notifyUrl: 'https://shop.example/n',
-        timeoutExpress: '30m',
+        expiresAt: new Date(now.getTime() + 30 * 60_000),
       });
       if (result.kind !== 'checkout') throw new Error('expected checkout');
       expect(clocked.session(orderNo)?.expires_at).toBe(Date.parse('2026-11-27T02:30:00Z') / 1000);
       now = new Date('2026-11-27T02:30:00Z');
-      await expect(clockedAdapter.queryPayment(orderNo, { sessionId: result.sessionId })).resolves.toMatchObject({
+      await expect(clockedClient.queryPayment(orderNo, { sessionId: result.sessionId })).resolves.toMatchObject({
         status: 'closed',
       });
     } finally {
@@ -329,7 +321,7 @@ describe('StripeSimulator API with the official client (through StripeAdapter)',
   });
 });
 
-describe('StripeSimulator webhooks into StripeAdapter.verifyNotification', () => {
+describe('StripeSimulator webhooks into StripeNotificationVerifier.verify', () => {
   it('sends checkout.session.completed and payment_intent.succeeded: both paid, one payment', async () => {
     const orderNo = nextOrderNo();
     await checkout(orderNo);
@@ -441,7 +433,7 @@ describe('StripeSimulator webhooks into StripeAdapter.verifyNotification', () =>
   it('newTransaction is another payment of the order, even of an expired session: a new PaymentIntent', async () => {
     const orderNo = nextOrderNo();
     const sessionId = await sessionIdOf(orderNo);
-    await adapter.closePayment(orderNo, { sessionId });
+    await client.closePayment(orderNo, { sessionId });
     await expect(simulator.pay(orderNo)).rejects.toMatchObject({ code: 'SIMULATOR_TRADE_CLOSED' });
     const result = await simulator.pay(orderNo, { newTransaction: true });
     expect(result.deliveries.map((d) => d.status)).toEqual([200, 200]);
@@ -458,7 +450,7 @@ describe('StripeSimulator webhooks into StripeAdapter.verifyNotification', () =>
     expect(received[2].notification!.providerTransactionId).not.toBe(fromSession.providerTransactionId);
   });
 
-  it('sends arbitrary events, which the adapter acknowledges as other', async () => {
+  it('sends arbitrary events, which the verifier acknowledges as other', async () => {
     const result = await simulator.sendEvent('charge.refunded', {
       id: 'ch_3Refund',
       object: 'charge',

@@ -269,7 +269,7 @@ export class StripeSimulator {
     this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
   }
 
-  /** Starts listening and returns the base URL (what the adapter takes as apiBaseUrl), e.g. http://127.0.0.1:3103. */
+  /** Starts listening and returns the base URL (what the client takes as apiBaseUrl), e.g. http://127.0.0.1:3103. */
   start(): Promise<string> {
     return this.http.start();
   }

@@ -1,9 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Money } from '@shop/money';
-import { NotificationRejectedError, type VerifiedNotification } from '@shop/providers';
-// Relative until @shop/providers exports the UnionPay adapter (its index.ts is not ours to edit yet).
-import { UnionPayAdapter } from '../../../providers/src/unionpay/unionpay.adapter';
+import { UnionPayClient, UnionPayNotificationVerifier, type VerifiedNotification } from '@shop/providers';
 import { type UnionPayCertificates, generateUnionPayCertificates } from './unionpay-certs';
 import { UnionPaySimulator } from './unionpay-simulator';
 
@@ -11,7 +9,8 @@ const MER_ID = '777290058110049';
 
 let certs: UnionPayCertificates;
 let simulator: UnionPaySimulator;
-let adapter: UnionPayAdapter;
+let client: UnionPayClient;
+let verifier: UnionPayNotificationVerifier;
 let receiver: Server;
 let notifyUrl: string;
 const received: Array<{ notification?: VerifiedNotification; reason?: string }> = [];
@@ -27,7 +26,7 @@ beforeAll(async () => {
     root: certs.root,
   });
   const gatewayUrl = await simulator.start();
-  adapter = new UnionPayAdapter({
+  client = new UnionPayClient({
     merId: MER_ID,
     signPrivateKey: certs.merchant.privateKeyPem,
     signCertId: certs.merchant.certId,
@@ -35,22 +34,20 @@ beforeAll(async () => {
     middleCert: certs.middle.certPem,
     gatewayUrl,
   });
-  // A tiny stand-in for our notification endpoint: raw body in, adapter verdict out.
+  verifier = new UnionPayNotificationVerifier({
+    merId: MER_ID,
+    rootCert: certs.root.certPem,
+    middleCert: certs.middle.certPem,
+  });
+  // A tiny stand-in for our notification endpoint: raw body in, verifier verdict out.
   receiver = createServer((req, res) => {
     let rawBody = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (rawBody += chunk));
     req.on('end', () => {
-      let answer = adapter.ackResponse();
-      try {
-        received.push({
-          notification: adapter.verifyNotification({ rawBody, contentType: req.headers['content-type'], headers: {} }),
-        });
-      } catch (error) {
-        if (!(error instanceof NotificationRejectedError)) throw error;
-        received.push({ reason: error.reason });
-        answer = adapter.rejectResponse(error.reason);
-      }
+      const verdict = verifier.verify({ rawBody, contentType: req.headers['content-type'], headers: {} });
+      received.push(verdict.ok ? { notification: verdict.notification } : { reason: verdict.reason });
+      const answer = verdict.ok ? verifier.acknowledge() : verifier.reject(verdict.reason);
       res.writeHead(answer.status, { 'content-type': answer.contentType });
       res.end(answer.body);
     });
@@ -72,9 +69,9 @@ beforeEach(() => {
 let orderSeq = 0;
 const nextOrderId = (): string => `ORDSIM${Date.now()}${++orderSeq}`;
 
-/** Creates the payment through the adapter and posts its form to the simulator, as the browser would. */
+/** Creates the payment through the client and posts its form to the simulator, as the browser would. */
 async function open(orderId: string, fen = 1230, subject = 'A+B 100% 测试') {
-  const result = await adapter.createPayment({
+  const result = await client.createPayment({
     orderNo: orderId,
     amount: Money.of(fen, 'CNY'),
     subject,
@@ -91,7 +88,7 @@ async function open(orderId: string, fen = 1230, subject = 'A+B 100% 测试') {
 }
 
 describe('UnionPaySimulator', () => {
-  it("accepts the adapter's consume form and records the trade", async () => {
+  it("accepts the client's consume form and records the trade", async () => {
     const orderId = nextOrderId();
     const { status, html, fields } = await open(orderId);
     expect(status).toBe(200);
@@ -101,7 +98,7 @@ describe('UnionPaySimulator', () => {
 
   it('refuses a form with a tampered field, a foreign certId or a stale txnTime with a 400 error page', async () => {
     const orderId = nextOrderId();
-    const result = await adapter.createPayment({
+    const result = await client.createPayment({
       orderNo: orderId,
       amount: Money.of(100, 'CNY'),
       subject: 'x',
@@ -118,7 +115,7 @@ describe('UnionPaySimulator', () => {
     expect(await post({ ...result.fields, txnAmt: '1' })).toMatchObject({ status: 400 });
     expect((await post({ ...result.fields, txnAmt: '1' })).html).toContain('data-resp-code="11"');
     expect((await post({ ...result.fields, certId: '12345' })).html).toContain('data-resp-code="11"');
-    const stale = new UnionPayAdapter({
+    const stale = new UnionPayClient({
       merId: MER_ID,
       signPrivateKey: certs.merchant.privateKey,
       signCertId: certs.merchant.certId,
@@ -133,14 +130,14 @@ describe('UnionPaySimulator', () => {
       subject: 'x',
       method: 'page',
       notifyUrl,
-      timeoutExpress: '2h',
+      expiresAt: new Date(Date.now() + 3600_000),
     });
     if (old.kind !== 'form') throw new Error('expected a form');
     expect((await post(old.fields)).html).toContain('txnTime');
     expect(simulator.trade(orderId)).toBeUndefined();
   });
 
-  it('delivers a signed notification that the adapter verifies; retries keep queryId', async () => {
+  it('delivers a signed notification that the verifier verifies; retries keep queryId', async () => {
     const orderId = nextOrderId();
     await open(orderId, 4321);
     const result = await simulator.pay(orderId, { times: 2, concurrent: 2 });
@@ -161,7 +158,7 @@ describe('UnionPaySimulator', () => {
     ['expired', 'CERT_EXPIRED'],
     ['foreign-ca', 'CERT_UNTRUSTED'],
   ] as const)(
-    'a %s leaf is refused by the adapter (%s)',
+    'a %s leaf is refused by the verifier (%s)',
     async (leaf, reason) => {
       const orderId = nextOrderId();
       await open(orderId);
@@ -204,19 +201,19 @@ describe('UnionPaySimulator', () => {
   it('answers queries: not-found before payment, paid after markPaidWithoutNotify', async () => {
     const orderId = nextOrderId();
     const { fields } = await open(orderId, 999);
-    await expect(adapter.queryPayment(orderId, { providerReference: fields.txnTime })).resolves.toMatchObject({
+    await expect(client.queryPayment(orderId, { providerReference: fields.txnTime })).resolves.toMatchObject({
       status: 'not-found',
       providerStatus: '34',
     });
-    await expect(adapter.queryPayment('ORDUNKNOWN0001', { providerReference: fields.txnTime })).resolves.toMatchObject({
+    await expect(client.queryPayment('ORDUNKNOWN0001', { providerReference: fields.txnTime })).resolves.toMatchObject({
       status: 'not-found',
     });
     simulator.markProcessing(orderId);
-    await expect(adapter.queryPayment(orderId, { providerReference: fields.txnTime })).resolves.toMatchObject({
+    await expect(client.queryPayment(orderId, { providerReference: fields.txnTime })).resolves.toMatchObject({
       status: 'pending',
     });
     const trade = simulator.markPaidWithoutNotify(orderId);
-    const paid = await adapter.queryPayment(orderId, { providerReference: fields.txnTime });
+    const paid = await client.queryPayment(orderId, { providerReference: fields.txnTime });
     expect(paid).toMatchObject({ status: 'paid', providerTransactionId: trade.queryId, providerStatus: '00' });
     expect(paid.amount?.equals(Money.of(999, 'CNY'))).toBe(true);
     expect(paid.paidAt).toBeInstanceOf(Date);
@@ -227,7 +224,7 @@ describe('UnionPaySimulator', () => {
     const orderId = nextOrderId();
     const { fields } = await open(orderId);
     await simulator.pay(orderId, { respCode: '61' });
-    await expect(adapter.queryPayment(orderId, { providerReference: fields.txnTime })).resolves.toMatchObject({
+    await expect(client.queryPayment(orderId, { providerReference: fields.txnTime })).resolves.toMatchObject({
       status: 'failed',
       providerStatus: '61',
     });

@@ -5,7 +5,7 @@ import { SimulatorError } from '../simulator-error';
 import { type IssuedCertificate, makeExpiredLeaf, makeForeignCaLeaf, makeWrongCnLeaf } from './unionpay-certs';
 import { acpAnswerText, acpSign, acpVerify, loadAcpPrivateKey } from './unionpay-signature';
 
-/** Which signing certificate a notification carries: the real leaf, or one the adapter must refuse. */
+/** Which signing certificate a notification carries: the real leaf, or one the verifier must refuse. */
 export type UnionPayLeafVariant = 'valid' | 'wrong-cn' | 'expired' | 'foreign-ca';
 
 /** A signing certificate and its key, as the simulator holds them. */

@@ -1,9 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Money } from '@shop/money';
-import { NotificationRejectedError, type VerifiedNotification } from '@shop/providers';
-// Relative until @shop/providers exports the WeChat Pay adapter.
-import { WechatPayAdapter } from '../../../providers/src/wechatpay/wechatpay.adapter';
+import { type VerifiedNotification, WechatPayClient, WechatPayNotificationVerifier } from '@shop/providers';
 import { type WechatPayKeys, generateWechatPayKeys } from './wechatpay-keys';
 import { type WechatPayPayOptions, WechatPaySimulator } from './wechatpay-simulator';
 import { messageText, randomAlphanumeric, requestText, sign } from './wechatpay-signature';
@@ -14,7 +12,8 @@ const API_V3_KEY = 'z1X2c3V4b5N6m7A8s9D0f1G2h3J4k5L6';
 
 let keys: WechatPayKeys;
 let simulator: WechatPaySimulator;
-let adapter: WechatPayAdapter;
+let client: WechatPayClient;
+let verifier: WechatPayNotificationVerifier;
 let receiver: Server;
 let notifyUrl: string;
 const received: Array<{ notification?: VerifiedNotification; reason?: string }> = [];
@@ -32,43 +31,37 @@ beforeAll(async () => {
     platformSerial: keys.platform.publicKeyId,
   });
   await simulator.start();
-  adapter = new WechatPayAdapter({
+  // Both modes at once, as during WeChat Pay's migration from platform certificates to the public key.
+  const platformKeys = {
+    [keys.platform.publicKeyId]: keys.platform.publicKeyPem,
+    [keys.platformCertificate!.serial]: keys.platformCertificate!.certificatePem,
+  };
+  client = new WechatPayClient({
     appId: APP_ID,
     mchId: MCH_ID,
-    apiV3Key: API_V3_KEY,
     privateKey: keys.merchant.privateKeyBase64,
     certSerial: keys.merchant.certSerial,
-    // Both modes at once, as during WeChat Pay's migration from platform certificates to the public key.
-    platformKeys: {
-      [keys.platform.publicKeyId]: keys.platform.publicKeyPem,
-      [keys.platformCertificate!.serial]: keys.platformCertificate!.certificatePem,
-    },
+    platformKeys,
     baseUrl: simulator.baseUrl,
   });
-  // A tiny stand-in for our notification endpoint: raw body in, adapter verdict out, replays refused.
+  verifier = new WechatPayNotificationVerifier({ appId: APP_ID, mchId: MCH_ID, apiV3Key: API_V3_KEY, platformKeys });
+  // A tiny stand-in for our notification endpoint: raw body in, verifier verdict out, replays refused.
   receiver = createServer((req, res) => {
     let rawBody = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (rawBody += chunk));
     req.on('end', () => {
-      let answer = adapter.ackResponse();
-      try {
-        const notification = adapter.verifyNotification({
-          rawBody,
-          contentType: req.headers['content-type'],
-          headers: req.headers,
-        });
-        if (seenReplayKeys.has(notification.replayKey!)) {
-          received.push({ reason: 'REPLAY' });
-          answer = adapter.rejectResponse('MALFORMED');
-        } else {
-          seenReplayKeys.add(notification.replayKey!);
-          received.push({ notification });
-        }
-      } catch (error) {
-        if (!(error instanceof NotificationRejectedError)) throw error;
-        received.push({ reason: error.reason });
-        answer = adapter.rejectResponse(error.reason);
+      let answer = verifier.acknowledge();
+      const verdict = verifier.verify({ rawBody, contentType: req.headers['content-type'], headers: req.headers });
+      if (!verdict.ok) {
+        received.push({ reason: verdict.reason });
+        answer = verifier.reject(verdict.reason);
+      } else if (seenReplayKeys.has(verdict.notification.replayKey!)) {
+        received.push({ reason: 'REPLAY' });
+        answer = verifier.reject('MALFORMED');
+      } else {
+        seenReplayKeys.add(verdict.notification.replayKey!);
+        received.push({ notification: verdict.notification });
       }
       res.writeHead(answer.status, { 'content-type': answer.contentType });
       res.end(answer.body);
@@ -92,19 +85,19 @@ let orderSeq = 0;
 const nextOrderNo = (): string => `ORD_WX_${++orderSeq}`;
 
 async function native(orderNo: string, fen = 1230): Promise<string> {
-  const result = await adapter.createPayment({
+  const result = await client.createPayment({
     orderNo,
     amount: Money.of(fen, 'CNY'),
     subject: 'Order A+B 100% 中文',
     method: 'native',
     notifyUrl,
-    timeoutExpress: '15m',
+    expiresAt: new Date(Date.now() + 15 * 60_000),
   });
   if (result.kind !== 'code-url') throw new Error(`unexpected ${result.kind}`);
   return result.codeUrl;
 }
 
-describe('the adapter against the live simulator', () => {
+describe('the client and the verifier against the live simulator', () => {
   it('opens a native payment: the simulator verifies our signature, we verify its answer', async () => {
     const orderNo = nextOrderNo();
     const codeUrl = await native(orderNo);
@@ -118,9 +111,9 @@ describe('the adapter against the live simulator', () => {
   it('query: pending, then paid after a payment whose notification was lost', async () => {
     const orderNo = nextOrderNo();
     await native(orderNo, 4321);
-    expect(await adapter.queryPayment(orderNo)).toEqual({ status: 'pending', providerStatus: 'NOTPAY' });
+    expect(await client.queryPayment(orderNo)).toEqual({ status: 'pending', providerStatus: 'NOTPAY' });
     const trade = simulator.markPaidWithoutNotify(orderNo);
-    const paid = await adapter.queryPayment(orderNo);
+    const paid = await client.queryPayment(orderNo);
     expect(paid).toMatchObject({
       status: 'paid',
       providerStatus: 'SUCCESS',
@@ -140,9 +133,9 @@ describe('the adapter against the live simulator', () => {
       ['REVOKED', 'closed'],
     ] as const) {
       simulator.setTradeState(orderNo, state);
-      expect(await adapter.queryPayment(orderNo)).toEqual({ status, providerStatus: state });
+      expect(await client.queryPayment(orderNo)).toEqual({ status, providerStatus: state });
     }
-    expect(await adapter.queryPayment('ORD_NEVER_OPENED')).toEqual({
+    expect(await client.queryPayment('ORD_NEVER_OPENED')).toEqual({
       status: 'not-found',
       providerStatus: 'ORDER_NOT_EXIST',
     });
@@ -151,21 +144,21 @@ describe('the adapter against the live simulator', () => {
   it('close: 204, then the trade cannot be paid and a paid one cannot be closed', async () => {
     const orderNo = nextOrderNo();
     await native(orderNo);
-    await adapter.closePayment(orderNo);
-    expect(await adapter.queryPayment(orderNo)).toEqual({ status: 'closed', providerStatus: 'CLOSED' });
+    await client.closePayment(orderNo);
+    expect(await client.queryPayment(orderNo)).toEqual({ status: 'closed', providerStatus: 'CLOSED' });
     await expect(simulator.pay(orderNo)).rejects.toMatchObject({ code: 'SIMULATOR_TRADE_CLOSED' });
     await expect(native(orderNo)).rejects.toMatchObject({ code: 'PROVIDER_REJECTED' });
 
     const paidNo = nextOrderNo();
     await native(paidNo);
     simulator.markPaidWithoutNotify(paidNo);
-    await expect(adapter.closePayment(paidNo)).rejects.toMatchObject({
+    await expect(client.closePayment(paidNo)).rejects.toMatchObject({
       code: 'PROVIDER_TRADE_PAID',
       details: expect.objectContaining({ providerStatus: 'SUCCESS' }),
     });
     // Already closed, or never opened: both count as closed.
-    await expect(adapter.closePayment(orderNo)).resolves.toBeUndefined();
-    await expect(adapter.closePayment('ORD_NEVER_OPENED')).resolves.toBeUndefined();
+    await expect(client.closePayment(orderNo)).resolves.toBeUndefined();
+    await expect(client.closePayment('ORD_NEVER_OPENED')).resolves.toBeUndefined();
   });
 });
 
@@ -216,7 +209,7 @@ describe('the simulator checks requests as WeChat Pay does', () => {
   });
 });
 
-describe('notifications through a local receiver into verifyNotification', () => {
+describe('notifications through a local receiver into the notification verifier', () => {
   it('delivers a signed, encrypted TRANSACTION.SUCCESS that verifies and maps', async () => {
     const orderNo = nextOrderNo();
     await native(orderNo, 990);
@@ -233,7 +226,7 @@ describe('notifications through a local receiver into verifyNotification', () =>
     });
     expect(notification.amount.equals(Money.of(990, 'CNY'))).toBe(true);
     expect(notification.paidAt?.toISOString()).toBe(new Date(simulator.trade(orderNo)!.successTime!).toISOString());
-    const query = await adapter.queryPayment(orderNo);
+    const query = await client.queryPayment(orderNo);
     expect(query.providerTransactionId).toBe(notification.providerTransactionId);
   });
 
@@ -265,7 +258,7 @@ describe('notifications through a local receiver into verifyNotification', () =>
   it('newTransaction is another payment of the order, even of a closed trade: new transaction and notification id', async () => {
     const orderNo = nextOrderNo();
     await native(orderNo);
-    await adapter.closePayment(orderNo);
+    await client.closePayment(orderNo);
     const recorded = simulator.trade(orderNo)!;
     const result = await simulator.pay(orderNo, { newTransaction: true });
     expect(result.status).toBe(204);
@@ -281,7 +274,7 @@ describe('notifications through a local receiver into verifyNotification', () =>
     expect(recorded).toMatchObject({ tradeState: 'CLOSED', transactionId: undefined });
   });
 
-  it('signs with the platform certificate key and its serial: the adapter picks that key', async () => {
+  it('signs with the platform certificate key and its serial: the verifier picks that key', async () => {
     const orderNo = nextOrderNo();
     await native(orderNo);
     const result = await simulator.pay(orderNo, {
@@ -349,7 +342,7 @@ describe('the control API', () => {
       method: 'POST',
     });
     expect(marked.status).toBe(200);
-    expect((await adapter.queryPayment(lostNo)).status).toBe('paid');
+    expect((await client.queryPayment(lostNo)).status).toBe('paid');
     const missing = await fetch(`${simulator.baseUrl}/_simulator/wechatpay/trades/ORD_NOPE/pay`, { method: 'POST' });
     expect(missing.status).toBe(404);
   });

@@ -192,7 +192,7 @@ export class WechatPaySimulator {
     this.maxClockSkewSeconds = options.maxClockSkewSeconds ?? 300;
   }
 
-  /** Starts listening and returns the base URL (what the adapter takes as baseUrl), e.g. http://127.0.0.1:41234. */
+  /** Starts listening and returns the base URL (what the client takes as baseUrl), e.g. http://127.0.0.1:41234. */
   start(): Promise<string> {
     return this.http.start();
   }

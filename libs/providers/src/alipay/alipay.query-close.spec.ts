@@ -2,16 +2,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Money } from '@shop/money';
 import { type AlipayKeys, AlipaySimulator, generateAlipayKeys } from '@shop/provider-simulators';
-import { AlipayAdapter } from './alipay.adapter';
+import { AlipayClient } from './alipay.client';
 import { parseChinaTime } from './china-time';
 
-// alipay.trade.query and alipay.trade.close through the adapter against the simulator: signed both ways.
+// alipay.trade.query and alipay.trade.close through the client against the simulator: signed both ways.
 const APP_ID = '2021000000000009';
 const SELLER_ID = '2088000000000009';
 
 let keys: AlipayKeys;
 let simulator: AlipaySimulator;
-let adapter: AlipayAdapter;
+let client: AlipayClient;
 let receiver: Server;
 let notifyUrl: string;
 let seq = 0;
@@ -26,9 +26,8 @@ beforeAll(async () => {
     alipayPrivateKey: keys.alipay.privateKeyPem,
   });
   await simulator.start();
-  adapter = new AlipayAdapter({
+  client = new AlipayClient({
     appId: APP_ID,
-    sellerId: SELLER_ID,
     privateKey: keys.app.privateKeyPkcs8Base64,
     alipayPublicKey: keys.alipay.publicKeyBase64,
     gatewayUrl: simulator.gatewayUrl,
@@ -49,12 +48,12 @@ afterAll(async () => {
 });
 
 async function open(orderNo: string, fen = 19_600): Promise<void> {
-  await adapter.createPayment({ orderNo, amount: Money.of(fen, 'CNY'), subject: 'Tea', method: 'qr', notifyUrl });
+  await client.createPayment({ orderNo, amount: Money.of(fen, 'CNY'), subject: 'Tea', method: 'qr', notifyUrl });
 }
 
-describe('AlipayAdapter.queryPayment', () => {
+describe('AlipayClient.queryPayment', () => {
   it('answers not-found for a trade that was never opened', async () => {
-    await expect(adapter.queryPayment(nextOrderNo())).resolves.toEqual({
+    await expect(client.queryPayment(nextOrderNo())).resolves.toEqual({
       status: 'not-found',
       providerStatus: 'ACQ.TRADE_NOT_EXIST',
     });
@@ -63,7 +62,7 @@ describe('AlipayAdapter.queryPayment', () => {
   it('answers pending while the buyer has not paid', async () => {
     const orderNo = nextOrderNo();
     await open(orderNo);
-    await expect(adapter.queryPayment(orderNo)).resolves.toEqual({
+    await expect(client.queryPayment(orderNo)).resolves.toEqual({
       status: 'pending',
       providerStatus: 'WAIT_BUYER_PAY',
     });
@@ -73,7 +72,7 @@ describe('AlipayAdapter.queryPayment', () => {
     const orderNo = nextOrderNo();
     await open(orderNo);
     const trade = simulator.markPaidWithoutNotify(orderNo);
-    const result = await adapter.queryPayment(orderNo);
+    const result = await client.queryPayment(orderNo);
     expect(result).toEqual({
       status: 'paid',
       providerTransactionId: trade.tradeNo,
@@ -88,17 +87,16 @@ describe('AlipayAdapter.queryPayment', () => {
   it('answers closed for a closed trade', async () => {
     const orderNo = nextOrderNo();
     await open(orderNo);
-    await adapter.closePayment(orderNo);
-    await expect(adapter.queryPayment(orderNo)).resolves.toMatchObject({
+    await client.closePayment(orderNo);
+    await expect(client.queryPayment(orderNo)).resolves.toMatchObject({
       status: 'closed',
       providerStatus: 'TRADE_CLOSED',
     });
   });
 
   it('refuses an answer signed with another key', async () => {
-    const forger = new AlipayAdapter({
+    const forger = new AlipayClient({
       appId: APP_ID,
-      sellerId: SELLER_ID,
       privateKey: keys.app.privateKeyPkcs8Base64,
       alipayPublicKey: keys.app.publicKeyBase64, // not Alipay's key: every answer fails verification
       gatewayUrl: simulator.gatewayUrl,
@@ -109,11 +107,11 @@ describe('AlipayAdapter.queryPayment', () => {
   });
 });
 
-describe('AlipayAdapter.closePayment', () => {
+describe('AlipayClient.closePayment', () => {
   it('closes a waiting trade; the simulator then refuses to let the buyer pay it', async () => {
     const orderNo = nextOrderNo();
     await open(orderNo);
-    await adapter.closePayment(orderNo);
+    await client.closePayment(orderNo);
     expect(simulator.trade(orderNo)?.status).toBe('TRADE_CLOSED');
     await expect(simulator.pay(orderNo)).rejects.toMatchObject({ code: 'SIMULATOR_TRADE_CLOSED' });
     expect(() => simulator.markPaidWithoutNotify(orderNo)).toThrow(
@@ -122,18 +120,18 @@ describe('AlipayAdapter.closePayment', () => {
   });
 
   it('counts a trade that does not exist and an already closed trade as closed', async () => {
-    await expect(adapter.closePayment(nextOrderNo())).resolves.toBeUndefined();
+    await expect(client.closePayment(nextOrderNo())).resolves.toBeUndefined();
     const orderNo = nextOrderNo();
     await open(orderNo);
-    await adapter.closePayment(orderNo);
-    await expect(adapter.closePayment(orderNo)).resolves.toBeUndefined();
+    await client.closePayment(orderNo);
+    await expect(client.closePayment(orderNo)).resolves.toBeUndefined();
   });
 
   it('refuses to close a paid trade with PROVIDER_TRADE_PAID', async () => {
     const orderNo = nextOrderNo();
     await open(orderNo);
     const trade = simulator.markPaidWithoutNotify(orderNo);
-    await expect(adapter.closePayment(orderNo)).rejects.toMatchObject({
+    await expect(client.closePayment(orderNo)).rejects.toMatchObject({
       code: 'PROVIDER_TRADE_PAID',
       details: { providerTransactionId: trade.tradeNo },
     });

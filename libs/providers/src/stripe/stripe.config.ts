@@ -1,15 +1,7 @@
-/** What the Stripe adapter needs from the merchant's Stripe account. */
-export interface StripeConfig {
-  /**
-   * The secret API key (sk_test_... / sk_live_..., or a restricted rk_...). Omit it for a verify-only adapter
-   * (the notification-ingest): it then verifies webhooks, and every API call refuses with PROVIDER_CONFIG_INVALID.
-   */
-  readonly secretKey?: string;
-  /**
-   * The signing secret of the webhook endpoint (whsec_...): the whole string, prefix included, is the HMAC key.
-   * Omit it for an API-only adapter (the payment-gateway); verifyNotification then refuses to run.
-   */
-  readonly webhookSecret?: string;
+/** What StripeClient needs from the merchant's Stripe account. */
+export interface StripeClientConfig {
+  /** The secret API key (sk_test_... / sk_live_..., or a restricted rk_...). */
+  readonly secretKey: string;
   /**
    * Where the API lives: https://api.stripe.com (the default) or a simulator's base, e.g. http://127.0.0.1:3103.
    * Only scheme, host and port are used: the official client always calls /v1/... on that host.
@@ -20,9 +12,7 @@ export interface StripeConfig {
    * cancel_url `?order_no=<orderNo>&canceled=1`. Default: the origin of the request's notifyUrl + '/return'.
    */
   readonly returnUrl?: string;
-  /** How far a webhook's signed timestamp may be from `now`, in either direction (default 300 s, as Stripe's SDK). */
-  readonly toleranceSeconds?: number;
-  /** The clock for the webhook timestamp window and checkout expiry; injected so tests cover skew and staleness. */
+  /** The clock for checkout expiry; injected so tests are deterministic. */
   readonly now?: () => Date;
   /** Per-request timeout of API calls in milliseconds (default 10 000). */
   readonly timeoutMs?: number;
@@ -33,8 +23,18 @@ export interface StripeConfig {
   readonly maxNetworkRetries?: number;
   /**
    * Finds the Checkout Session id of an order (the sessionId createPayment returned, stored by the caller) when
-   * queryPayment / closePayment are called without one, as PaymentProvider callers do. Stripe itself cannot look
-   * sessions up by client_reference_id. Resolving undefined means no session was opened: 'not-found'.
+   * queryPayment / closePayment are called without one. Stripe itself cannot look sessions up by
+   * client_reference_id. Resolving undefined means no session was opened: 'not-found'.
    */
   readonly resolveSessionId?: (orderNo: string) => Promise<string | undefined>;
+}
+
+/** What StripeNotificationVerifier needs: the webhook endpoint's signing secret, no API key. */
+export interface StripeVerifierConfig {
+  /** The signing secret of the webhook endpoint (whsec_...): the whole string, prefix included, is the HMAC key. */
+  readonly webhookSecret: string;
+  /** How far a webhook's signed timestamp may be from `now`, in either direction (default 300 s, as Stripe's SDK). */
+  readonly toleranceSeconds?: number;
+  /** The clock for the webhook timestamp window; injected so tests cover skew and staleness. */
+  readonly now?: () => Date;
 }

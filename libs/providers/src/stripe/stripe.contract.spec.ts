@@ -1,14 +1,14 @@
 // Contract tests against the official `stripe` package: webhooks signed by its generateTestHeaderString must pass
-// our verifyNotification exactly when its own constructEvent would accept them, at our injected clock.
+// our notification verifier exactly when its own constructEvent would accept them, at our injected clock.
 import Stripe from 'stripe';
-import { NotificationRejectedError } from '../notification-rejected.error';
-import { StripeAdapter } from './stripe.adapter';
+import type { NotificationInput, NotificationVerdict, VerifiedNotification } from '../notification-verifier';
+import { StripeNotificationVerifier } from './stripe-notification.verifier';
 
 const SECRET = 'whsec_contractSecret0123456789abcdef';
 const NOW = new Date('2026-11-27T02:00:00Z');
 const T = Math.floor(NOW.getTime() / 1000);
 
-const adapter = new StripeAdapter({ webhookSecret: SECRET, now: () => NOW });
+const verifier = new StripeNotificationVerifier({ webhookSecret: SECRET, now: () => NOW });
 
 // Pretty-printed as Stripe sends it: the signature covers these exact bytes.
 const body = JSON.stringify(
@@ -47,25 +47,26 @@ function header(options: { timestamp?: number; secret?: string; payload?: string
   });
 }
 
-function verify(rawBody: string, signature: string): ReturnType<StripeAdapter['verifyNotification']> {
-  return adapter.verifyNotification({
+function check(rawBody: string, signature: string): NotificationVerdict {
+  return verifier.verify({
     rawBody,
     contentType: 'application/json; charset=utf-8',
     headers: { 'stripe-signature': signature },
   });
 }
 
-function reasonOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof NotificationRejectedError) return error.reason;
-    throw error;
-  }
-  return 'accepted';
+function verify(rawBody: string, signature: string): VerifiedNotification {
+  const verdict = check(rawBody, signature);
+  if (!verdict.ok) throw new Error(`expected the webhook to verify, got ${verdict.reason}`);
+  return verdict.notification;
 }
 
-describe('Stripe webhooks: our adapter against the official SDK', () => {
+/** The refusal's reason, or 'accepted'. */
+function reasonOf(verdict: NotificationVerdict): string {
+  return verdict.ok ? 'accepted' : verdict.reason;
+}
+
+describe('Stripe webhooks: our notification verifier against the official SDK', () => {
   it('accepts a webhook signed by stripe.webhooks.generateTestHeaderString', () => {
     const signature = header();
     // The SDK itself agrees at the same clock.
@@ -91,41 +92,44 @@ describe('Stripe webhooks: our adapter against the official SDK', () => {
 
   it('rejects a body changed after signing, even by one space', () => {
     const signature = header();
-    expect(reasonOf(() => verify(body.replace('1999', '2999'), signature))).toBe('BAD_SIGNATURE');
-    expect(reasonOf(() => verify(`${body} `, signature))).toBe('BAD_SIGNATURE');
+    expect(reasonOf(check(body.replace('1999', '2999'), signature))).toBe('BAD_SIGNATURE');
+    expect(reasonOf(check(`${body} `, signature))).toBe('BAD_SIGNATURE');
     // Re-serialised JSON is a different text: it must fail too.
-    expect(reasonOf(() => verify(JSON.stringify(JSON.parse(body)), signature))).toBe('BAD_SIGNATURE');
+    expect(reasonOf(check(JSON.stringify(JSON.parse(body)), signature))).toBe('BAD_SIGNATURE');
   });
 
   it('rejects a signature made with another secret', () => {
-    expect(reasonOf(() => verify(body, header({ secret: 'whsec_someoneElse000000000000000' })))).toBe('BAD_SIGNATURE');
+    expect(reasonOf(check(body, header({ secret: 'whsec_someoneElse000000000000000' })))).toBe('BAD_SIGNATURE');
   });
 
   it('rejects a timestamp older than 300 s and one more than 300 s ahead, and accepts the edges', () => {
-    expect(reasonOf(() => verify(body, header({ timestamp: T - 301 })))).toBe('STALE_TIMESTAMP');
-    expect(reasonOf(() => verify(body, header({ timestamp: T + 301 })))).toBe('STALE_TIMESTAMP');
-    expect(reasonOf(() => verify(body, header({ timestamp: T - 300 })))).toBe('accepted');
-    expect(reasonOf(() => verify(body, header({ timestamp: T + 300 })))).toBe('accepted');
+    expect(reasonOf(check(body, header({ timestamp: T - 301 })))).toBe('STALE_TIMESTAMP');
+    expect(reasonOf(check(body, header({ timestamp: T + 301 })))).toBe('STALE_TIMESTAMP');
+    expect(reasonOf(check(body, header({ timestamp: T - 300 })))).toBe('accepted');
+    expect(reasonOf(check(body, header({ timestamp: T + 300 })))).toBe('accepted');
   });
 
   it('checks the window against the injected clock, not the machine clock', () => {
-    const late = new StripeAdapter({ webhookSecret: SECRET, now: () => new Date(NOW.getTime() + 301_000) });
-    const input = {
+    const late = new StripeNotificationVerifier({
+      webhookSecret: SECRET,
+      now: () => new Date(NOW.getTime() + 301_000),
+    });
+    const input: NotificationInput = {
       rawBody: body,
       contentType: 'application/json',
       headers: { 'Stripe-Signature': header() },
     };
-    expect(reasonOf(() => late.verifyNotification(input))).toBe('STALE_TIMESTAMP');
-    const tolerant = new StripeAdapter({
+    expect(reasonOf(late.verify(input))).toBe('STALE_TIMESTAMP');
+    const tolerant = new StripeNotificationVerifier({
       webhookSecret: SECRET,
       toleranceSeconds: 600,
       now: () => new Date(NOW.getTime() + 301_000),
     });
-    expect(tolerant.verifyNotification(input).kind).toBe('payment-succeeded');
+    expect(tolerant.verify(input)).toMatchObject({ ok: true, notification: { kind: 'payment-succeeded' } });
   });
 
   it('verifies a signature whose timestamp was replaced as a bad signature (t is signed)', () => {
     const forged = header().replace(`t=${T}`, `t=${T + 1}`);
-    expect(reasonOf(() => verify(body, forged))).toBe('BAD_SIGNATURE');
+    expect(reasonOf(check(body, forged))).toBe('BAD_SIGNATURE');
   });
 });

@@ -5,7 +5,7 @@ import { type KeyObject, X509Certificate } from 'node:crypto';
 /** The production value of the third '@' field of the signing certificate's subject CN. */
 export const UNIONPAY_CN_NAME = '中国银联股份有限公司';
 
-/** Why a signPubKeyCert is not trusted; MALFORMED or a CERT_* value (UnionPayRejectReason in unionpay.adapter.ts). */
+/** Why a signPubKeyCert is not trusted: MALFORMED or a CERT_* value, all of them NotificationRejectReasons. */
 export type UnionPayCertRejectReason = 'MALFORMED' | 'CERT_UNTRUSTED' | 'CERT_EXPIRED' | 'CERT_WRONG_CN';
 
 /** The verdict on one signPubKeyCert. */

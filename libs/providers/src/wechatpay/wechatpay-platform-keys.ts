@@ -1,5 +1,8 @@
-import { X509Certificate } from 'node:crypto';
+import { type KeyObject, X509Certificate } from 'node:crypto';
+import { HttpStatus } from '@nestjs/common';
 import { splitPemCertificates } from '../config/pem-text';
+import { parsePublicKey } from '../keys';
+import { ProviderError } from '../provider-error';
 import type { WechatPayPlatformKeys } from './wechatpay.config';
 
 /**
@@ -31,4 +34,51 @@ export function wechatpayPlatformKeys(keys: WechatPayVerifyingKeys): WechatPayPl
     map[platformCertificateSerial(pem)] = pem;
   }
   return map;
+}
+
+/**
+ * Parses the Wechatpay-Serial -> key map once, at start, for the client (answers) and the notification verifier
+ * alike. A certificate PEM must carry the serial it is filed under (case insensitive; WeChat Pay writes upper-case
+ * hex), so a mislabelled certificate fails at boot.
+ */
+export function loadWechatpayPlatformKeys(
+  platformKeys: WechatPayPlatformKeys | undefined,
+): ReadonlyMap<string, KeyObject> {
+  const entries = Object.entries(platformKeys ?? {});
+  if (entries.length === 0) {
+    throw new ProviderError(
+      'PROVIDER_CONFIG_INVALID',
+      'WeChat Pay platformKeys needs at least one public key id or platform certificate serial',
+      HttpStatus.INTERNAL_SERVER_ERROR,
+    );
+  }
+  const keys = new Map<string, KeyObject>();
+  for (const [serial, value] of entries) {
+    const label = `WeChat Pay key ${serial}`;
+    if (typeof value === 'string' && value.replace(/\\n/g, '\n').includes('-----BEGIN CERTIFICATE-----')) {
+      let certificate: X509Certificate;
+      try {
+        certificate = new X509Certificate(value.replace(/\\n/g, '\n'));
+      } catch {
+        throw new ProviderError(
+          'PROVIDER_KEY_INVALID',
+          `${label} is not a parseable X.509 certificate`,
+          HttpStatus.INTERNAL_SERVER_ERROR,
+        );
+      }
+      if (certificate.serialNumber.toUpperCase() !== serial.toUpperCase()) {
+        throw new ProviderError(
+          'PROVIDER_KEY_INVALID',
+          `${label}: the certificate's serial number differs from the serial it is configured under`,
+          HttpStatus.INTERNAL_SERVER_ERROR,
+        );
+      }
+      const key = parsePublicKey(certificate.publicKey, label);
+      keys.set(serial, key);
+      keys.set(serial.toUpperCase(), key);
+    } else {
+      keys.set(serial, parsePublicKey(value, label));
+    }
+  }
+  return keys;
 }

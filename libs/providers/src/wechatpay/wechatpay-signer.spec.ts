@@ -17,7 +17,6 @@ import {
   wechatpayRequestSigningString,
 } from './wechatpay-signer';
 import { formatWechatpayTime, parseWechatpayTime } from './wechatpay-time';
-import { cutDescription } from './wechatpay.adapter';
 
 const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const platform = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -222,19 +221,5 @@ describe('times and descriptions', () => {
     ]) {
       expect(parseWechatpayTime(bad)).toBeUndefined();
     }
-  });
-
-  it('cuts a description at 127 UTF-16 units without splitting a character or an emoji cluster', () => {
-    expect(cutDescription('  Order 1001  ')).toBe('Order 1001');
-    expect(cutDescription('a'.repeat(127))).toBe('a'.repeat(127));
-    expect(cutDescription('a'.repeat(200))).toHaveLength(127);
-    const emoji = `${'b'.repeat(126)}😀tail`; // the surrogate pair would straddle the limit
-    expect(cutDescription(emoji)).toBe('b'.repeat(126));
-    const family = `${'c'.repeat(120)}👨‍👩‍👧‍👦`; // 11 units: the whole cluster does not fit
-    expect(cutDescription(family)).toBe('c'.repeat(120));
-    const chinese = '中'.repeat(130);
-    expect(cutDescription(chinese)).toBe('中'.repeat(127));
-    const combining = `${'d'.repeat(126)}e\u0301`; // "é" as e + combining acute: kept or dropped together
-    expect(cutDescription(combining)).toBe('d'.repeat(126));
   });
 });

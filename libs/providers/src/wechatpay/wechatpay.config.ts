@@ -8,30 +8,33 @@ import type { KeyObject } from 'node:crypto';
  */
 export type WechatPayPlatformKeys = Readonly<Record<string, string | KeyObject>>;
 
-/** What the WeChat Pay (API v3) adapter needs from the merchant's WeChat Pay account. */
-export interface WechatPayConfig {
-  /** The app id bound to the merchant (公众号/小程序/移动应用 appid), sent as `appid` and checked in notifications. */
+/** What WechatPayClient (API v3) needs from the merchant's WeChat Pay account. */
+export interface WechatPayClientConfig {
+  /** The app id bound to the merchant (公众号/小程序/移动应用 appid), sent as `appid`. */
   readonly appId: string;
-  /** The merchant id (商户号), sent as `mchid` and checked in notifications. */
+  /** The merchant id (商户号), sent as `mchid` and checked in answers. */
   readonly mchId: string;
-  /** The APIv3 key: exactly 32 ASCII characters; it decrypts notification resources (AES-256-GCM). */
-  readonly apiV3Key: string;
-  /** The merchant API private key (apiclient_key.pem): PEM or raw base64, PKCS#8 or PKCS#1. */
+  /** The merchant API private key (apiclient_key.pem): PEM or raw base64, PKCS#8 or PKCS#1. Signs requests. */
   readonly privateKey: string | KeyObject;
   /** The serial number of the merchant API certificate (apiclient_cert.pem), sent as serial_no. */
   readonly certSerial: string;
-  /** Keys that verify WeChat Pay's signatures, by Wechatpay-Serial. */
+  /** Keys that verify WeChat Pay's signatures on answers, by Wechatpay-Serial. */
   readonly platformKeys: WechatPayPlatformKeys;
   /** The API origin, e.g. https://api.mch.weixin.qq.com, or a simulator's base URL. */
   readonly baseUrl: string;
 }
 
 /**
- * What a verify-only adapter needs (a notification receiver): no merchant private key, no API origin. Such an
- * adapter verifies and decrypts notifications; createPayment, queryPayment and closePayment refuse.
+ * What WechatPayNotificationVerifier needs: our ids, the APIv3 key and WeChat Pay's verifying keys. No merchant
+ * private key and no API origin: it never calls WeChat Pay.
  */
-export type WechatPayVerifyOnlyConfig = Pick<WechatPayConfig, 'appId' | 'mchId' | 'apiV3Key' | 'platformKeys'> & {
-  readonly privateKey?: undefined;
-  readonly certSerial?: string;
-  readonly baseUrl?: string;
-};
+export interface WechatPayVerifierConfig {
+  /** The app id bound to the merchant, checked against `appid` in notifications. */
+  readonly appId: string;
+  /** The merchant id (商户号), checked against `mchid` in notifications. */
+  readonly mchId: string;
+  /** The APIv3 key: exactly 32 ASCII characters; it decrypts notification resources (AES-256-GCM). */
+  readonly apiV3Key: string;
+  /** Keys that verify WeChat Pay's signatures on notifications, by Wechatpay-Serial. */
+  readonly platformKeys: WechatPayPlatformKeys;
+}

@@ -2,7 +2,7 @@
 // Aes.AesGcm, and its response verifier): our signer, verifier and AES-GCM must agree with it in both directions.
 import { generateKeyPairSync } from 'node:crypto';
 import { Aes, Decorator, Formatter, Rsa } from 'wechatpay-axios-plugin';
-import { WechatPayAdapter } from './wechatpay.adapter';
+import { WechatPayNotificationVerifier } from './wechatpay-notification.verifier';
 import {
   decryptWechatpayResource,
   encryptWechatpayResource,
@@ -103,7 +103,7 @@ describe('answer and notification signatures', () => {
     expect(refused).not.toBe('{"code_url":"weixin://y"}');
   });
 
-  it("a notification signed and encrypted with the plugin's helpers passes our adapter", () => {
+  it("a notification signed and encrypted with the plugin's helpers passes our notification verifier", () => {
     const now = new Date();
     const timestamp = String(Math.floor(now.getTime() / 1000));
     const transaction = {
@@ -131,11 +131,11 @@ describe('answer and notification signatures', () => {
       },
     });
     const signature = Rsa.sign(Formatter.response(timestamp, 'NNONCE', body), platform.privateKey);
-    const adapter = new WechatPayAdapter(
+    const notifications = new WechatPayNotificationVerifier(
       { appId: APP_ID, mchId: MCH_ID, apiV3Key: API_V3_KEY, platformKeys: { [PUB_KEY_ID]: platform.publicKey } },
       { now: () => now },
     );
-    const verified = adapter.verifyNotification({
+    const verdict = notifications.verify({
       rawBody: body,
       contentType: 'application/json',
       headers: {
@@ -145,7 +145,10 @@ describe('answer and notification signatures', () => {
         'wechatpay-serial': PUB_KEY_ID,
       },
     });
-    expect(verified).toMatchObject({ kind: 'payment-succeeded', orderNo: 'ORD_3001', notificationKey: 'EV-3001' });
+    expect(verdict).toMatchObject({
+      ok: true,
+      notification: { kind: 'payment-succeeded', orderNo: 'ORD_3001', notificationKey: 'EV-3001' },
+    });
     expect(
       Rsa.verify(
         Formatter.response(timestamp, 'NNONCE', body),

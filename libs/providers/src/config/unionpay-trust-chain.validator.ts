@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { type ValidationArguments, registerDecorator } from 'class-validator';
-import { UnionPayCertVerifier, UnionPayTrustConfigError } from '@shop/providers';
+import { UnionPayCertVerifier, UnionPayTrustConfigError } from '../unionpay/unionpay-certs';
 
 /** The config variables that hold UnionPay's trust anchors (PEM, literal "\n" already restored). */
-interface UnionPayTrustConfig {
+interface UnionPayTrustVariables {
   readonly UNIONPAY_ROOT_CERT: string;
   readonly UNIONPAY_MIDDLE_CERT: string;
 }
@@ -29,7 +29,7 @@ export function IsUnionPayTrustChain(): PropertyDecorator {
 }
 
 function chainProblem(object: object): string | undefined {
-  const config = object as Partial<UnionPayTrustConfig>;
+  const config = object as Partial<UnionPayTrustVariables>;
   const root = parse(config.UNIONPAY_ROOT_CERT);
   const middle = parse(config.UNIONPAY_MIDDLE_CERT);
   if (root === undefined || middle === undefined) return undefined;

@@ -1,16 +1,16 @@
 import { createHmac } from 'node:crypto';
 import { Money } from '@shop/money';
-import { NotificationRejectedError } from '../notification-rejected.error';
+import type { NotificationRejection, VerifiedNotification } from '../notification-verifier';
 import { ProviderError } from '../provider-error';
 import { paymentSucceededEventId } from '@shop/contracts';
-import { StripeAdapter } from './stripe.adapter';
+import { StripeNotificationVerifier } from './stripe-notification.verifier';
 
 const SECRET = 'whsec_unitSecret0123456789abcdefgh';
 const NOW = new Date('2026-11-27T02:00:00Z');
 const T = Math.floor(NOW.getTime() / 1000);
 const PI = 'pi_3UnitTest000000000000000';
 
-const adapter = new StripeAdapter({ webhookSecret: SECRET, now: () => NOW });
+const verifier = new StripeNotificationVerifier({ webhookSecret: SECRET, now: () => NOW });
 
 // Signed by hand (Stripe's published scheme), so these unit specs do not lean on the SDK they test through.
 function sign(rawBody: string, timestamp = T, secret = SECRET): string {
@@ -49,25 +49,27 @@ const succeededIntent = (overrides: Record<string, unknown> = {}): Record<string
   ...overrides,
 });
 
-function verify(
+function check(
   rawBody: string,
   headers: Record<string, string | string[] | undefined> = { 'stripe-signature': sign(rawBody) },
   contentType = 'application/json',
 ) {
-  return adapter.verifyNotification({ rawBody, contentType, headers });
+  return verifier.verify({ rawBody, contentType, headers });
 }
 
-function rejection(run: () => unknown): { reason: string; message: string } {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof NotificationRejectedError) return { reason: error.reason, message: error.message };
-    throw error;
-  }
-  throw new Error('expected a rejection');
+function verify(...args: Parameters<typeof check>): VerifiedNotification {
+  const verdict = check(...args);
+  if (!verdict.ok) throw new Error(`expected the webhook to verify, got ${verdict.reason}`);
+  return verdict.notification;
 }
 
-describe('StripeAdapter.verifyNotification: mapping', () => {
+function rejection(...args: Parameters<typeof check>): NotificationRejection {
+  const verdict = check(...args);
+  if (verdict.ok) throw new Error('expected a rejection');
+  return verdict;
+}
+
+describe('StripeNotificationVerifier.verify: mapping', () => {
   it('maps a paid checkout.session.completed to payment-succeeded keyed by the PaymentIntent id', () => {
     const notification = verify(event('checkout.session.completed', paidSession()));
     expect(notification).toMatchObject({
@@ -161,26 +163,24 @@ describe('StripeAdapter.verifyNotification: mapping', () => {
 
   it('refuses a paid event whose client_reference_id and metadata.orderNo disagree', () => {
     const body = event('checkout.session.completed', paidSession({ metadata: { orderNo: 'ORD_OTHER' } }));
-    expect(rejection(() => verify(body)).reason).toBe('MALFORMED');
+    expect(rejection(body).reason).toBe('MALFORMED');
   });
 
   it('refuses a paid event without PaymentIntent or with an unsupported currency', () => {
-    expect(
-      rejection(() => verify(event('checkout.session.completed', paidSession({ payment_intent: null })))).reason,
-    ).toBe('MALFORMED');
-    expect(rejection(() => verify(event('checkout.session.completed', paidSession({ currency: 'sek' })))).reason).toBe(
+    expect(rejection(event('checkout.session.completed', paidSession({ payment_intent: null }))).reason).toBe(
       'MALFORMED',
     );
+    expect(rejection(event('checkout.session.completed', paidSession({ currency: 'sek' }))).reason).toBe('MALFORMED');
   });
 
   it('refuses a verified body that is not an event', () => {
     const body = JSON.stringify({ hello: 'world' });
-    expect(rejection(() => verify(body)).reason).toBe('MALFORMED');
-    expect(rejection(() => verify('not json')).reason).toBe('MALFORMED');
+    expect(rejection(body).reason).toBe('MALFORMED');
+    expect(rejection('not json').reason).toBe('MALFORMED');
   });
 });
 
-describe('StripeAdapter.verifyNotification: transport checks', () => {
+describe('StripeNotificationVerifier.verify: transport checks', () => {
   const body = event('checkout.session.completed', paidSession());
 
   it('accepts the header under any letter case', () => {
@@ -188,125 +188,73 @@ describe('StripeAdapter.verifyNotification: transport checks', () => {
   });
 
   it('refuses other content types before anything else', () => {
-    expect(rejection(() => verify(body, undefined, 'application/x-www-form-urlencoded')).reason).toBe(
-      'UNSUPPORTED_CONTENT_TYPE',
-    );
-    expect(
-      rejection(() => adapter.verifyNotification({ rawBody: body, contentType: undefined, headers: {} })).reason,
-    ).toBe('UNSUPPORTED_CONTENT_TYPE');
+    expect(rejection(body, undefined, 'application/x-www-form-urlencoded').reason).toBe('UNSUPPORTED_CONTENT_TYPE');
+    expect(verifier.verify({ rawBody: body, contentType: undefined, headers: {} })).toMatchObject({
+      ok: false,
+      reason: 'UNSUPPORTED_CONTENT_TYPE',
+    });
   });
 
   it('refuses a missing, repeated or unparseable Stripe-Signature header as MALFORMED', () => {
-    expect(rejection(() => verify(body, {})).reason).toBe('MALFORMED');
-    expect(rejection(() => verify(body, { 'stripe-signature': [sign(body), sign(body)] })).reason).toBe('MALFORMED');
-    expect(rejection(() => verify(body, { 'stripe-signature': 'v1=abc' })).reason).toBe('MALFORMED');
-    expect(rejection(() => verify(body, { 'stripe-signature': `t=${T}` })).reason).toBe('MALFORMED');
-    expect(rejection(() => verify(body, { 'stripe-signature': `t=${T},t=${T},v1=ab` })).reason).toBe('MALFORMED');
-    expect(rejection(() => verify(body, { 'stripe-signature': `t=soon,v1=ab` })).reason).toBe('MALFORMED');
+    expect(rejection(body, {}).reason).toBe('MALFORMED');
+    expect(rejection(body, { 'stripe-signature': [sign(body), sign(body)] }).reason).toBe('MALFORMED');
+    expect(rejection(body, { 'stripe-signature': 'v1=abc' }).reason).toBe('MALFORMED');
+    expect(rejection(body, { 'stripe-signature': `t=${T}` }).reason).toBe('MALFORMED');
+    expect(rejection(body, { 'stripe-signature': `t=${T},t=${T},v1=ab` }).reason).toBe('MALFORMED');
+    expect(rejection(body, { 'stripe-signature': `t=soon,v1=ab` }).reason).toBe('MALFORMED');
   });
 
   it('refuses stale and future timestamps and a bad signature', () => {
-    expect(rejection(() => verify(body, { 'stripe-signature': sign(body, T - 301) })).reason).toBe('STALE_TIMESTAMP');
-    expect(rejection(() => verify(body, { 'stripe-signature': sign(body, T + 301) })).reason).toBe('STALE_TIMESTAMP');
-    expect(rejection(() => verify(body, { 'stripe-signature': sign(body, T, 'whsec_wrong') })).reason).toBe(
-      'BAD_SIGNATURE',
-    );
+    expect(rejection(body, { 'stripe-signature': sign(body, T - 301) }).reason).toBe('STALE_TIMESTAMP');
+    expect(rejection(body, { 'stripe-signature': sign(body, T + 301) }).reason).toBe('STALE_TIMESTAMP');
+    expect(rejection(body, { 'stripe-signature': sign(body, T, 'whsec_wrong') }).reason).toBe('BAD_SIGNATURE');
   });
 
   it('never echoes the secret, the signature or the body in its messages', () => {
     const signature = sign(body, T, 'whsec_wrong');
-    const { message } = rejection(() => verify(body, { 'stripe-signature': signature }));
-    expect(message).not.toContain(SECRET);
-    expect(message).not.toContain(signature.slice(-64));
-    expect(message).not.toContain('ORD_1001');
+    const { detail } = rejection(body, { 'stripe-signature': signature });
+    expect(detail).toBeDefined();
+    expect(detail).not.toContain(SECRET);
+    expect(detail).not.toContain(signature.slice(-64));
+    expect(detail).not.toContain('ORD_1001');
   });
 });
 
-describe('StripeAdapter answers and configuration', () => {
+describe('StripeNotificationVerifier answers and configuration', () => {
   it('acknowledges with 200 {"received":true} and refuses with 400, or 500 for internal errors', () => {
-    expect(adapter.ackResponse()).toEqual({ status: 200, contentType: 'application/json', body: '{"received":true}' });
-    expect(adapter.rejectResponse('BAD_SIGNATURE')).toEqual({
+    expect(verifier.acknowledge()).toEqual({
+      status: 200,
+      contentType: 'application/json',
+      body: '{"received":true}',
+    });
+    expect(verifier.reject('BAD_SIGNATURE')).toEqual({
       status: 400,
       contentType: 'application/json',
       body: '{"error":"BAD_SIGNATURE"}',
     });
-    expect(adapter.rejectResponse('INTERNAL_ERROR').status).toBe(500);
+    expect(verifier.reject('INTERNAL_ERROR').status).toBe(500);
   });
 
   it('lists every configuration problem at once, without the values', () => {
     let error: unknown;
     try {
-      new StripeAdapter({
-        secretKey: 'pk_test_publishable',
-        webhookSecret: 'not-a-secret',
-        apiBaseUrl: 'ftp://example',
-        toleranceSeconds: 0,
-      });
+      new StripeNotificationVerifier({ webhookSecret: 'not-a-secret', toleranceSeconds: 0 });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(ProviderError);
     const details = (error as ProviderError).details as { problems: string[] };
-    expect(details.problems).toHaveLength(4);
-    expect((error as ProviderError).message).not.toContain('pk_test_publishable');
+    expect(details.problems).toHaveLength(2);
     expect((error as ProviderError).message).not.toContain('not-a-secret');
   });
 
-  it('refuses a live key over plain http and an apiBaseUrl with a path', () => {
+  it('needs only the webhook secret: it holds no API key and cannot call Stripe', () => {
+    const receiving = new StripeNotificationVerifier({ webhookSecret: SECRET, now: () => NOW });
+    const body = event('checkout.session.completed', paidSession());
     expect(
-      () => new StripeAdapter({ secretKey: 'sk_live_abc', webhookSecret: SECRET, apiBaseUrl: 'http://127.0.0.1:3103' }),
-    ).toThrow(/https/);
-    expect(
-      () => new StripeAdapter({ secretKey: 'sk_test_abc', webhookSecret: SECRET, apiBaseUrl: 'http://127.0.0.1/v1' }),
-    ).toThrow(/scheme, host and port/);
-  });
-
-  it('is verify-only without a secret key: API calls refuse with PROVIDER_CONFIG_INVALID', async () => {
-    await expect(
-      adapter.createPayment({
-        orderNo: 'ORD_1',
-        amount: Money.of(100, 'USD'),
-        subject: 'x',
-        method: 'checkout',
-        notifyUrl: 'https://shop.example/notify/stripe',
-      }),
-    ).rejects.toMatchObject({ code: 'PROVIDER_CONFIG_INVALID' });
-    await expect(adapter.queryPayment('ORD_1', { sessionId: 'cs_test_x' })).rejects.toMatchObject({
-      code: 'PROVIDER_CONFIG_INVALID',
-    });
-  });
-
-  it('refuses other methods, bad order numbers and expiries before calling Stripe', async () => {
-    // Port 9 (discard): nothing listens, so a request that got through would fail with PROVIDER_UNAVAILABLE.
-    const offline = new StripeAdapter({
-      secretKey: 'sk_test_unit',
-      webhookSecret: SECRET,
-      apiBaseUrl: 'http://127.0.0.1:9',
-      maxNetworkRetries: 0,
-      now: () => NOW,
-    });
-    const request = {
-      orderNo: 'ORD_1',
-      amount: Money.of(100, 'USD'),
-      subject: 'x',
-      method: 'checkout' as const,
-      notifyUrl: 'https://shop.example/notify/stripe',
-    };
-    await expect(offline.createPayment({ ...request, method: 'qr' })).rejects.toMatchObject({
-      code: 'PROVIDER_METHOD_UNSUPPORTED',
-    });
-    await expect(offline.createPayment({ ...request, orderNo: 'has space' })).rejects.toMatchObject({
-      code: 'PROVIDER_REQUEST_INVALID',
-    });
-    await expect(offline.createPayment({ ...request, timeoutExpress: '15m' })).rejects.toMatchObject({
-      code: 'PROVIDER_REQUEST_INVALID',
-    });
-    await expect(offline.createPayment({ ...request, amount: Money.of(100_000_000, 'USD') })).rejects.toMatchObject({
-      code: 'PROVIDER_REQUEST_INVALID',
-    });
-    await expect(offline.queryPayment('ORD_1', { sessionId: 'pi_123' })).rejects.toMatchObject({
-      code: 'PROVIDER_REQUEST_INVALID',
-    });
-    await expect(offline.createPayment(request)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+      receiving.verify({ rawBody: body, contentType: 'application/json', headers: { 'stripe-signature': sign(body) } }),
+    ).toMatchObject({ ok: true, notification: { kind: 'payment-succeeded' } });
+    expect('createPayment' in receiving).toBe(false);
+    expect('queryPayment' in receiving).toBe(false);
   });
 });
