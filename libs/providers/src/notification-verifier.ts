@@ -8,7 +8,7 @@ export interface NotificationInput {
 }
 
 /** What a verified notification means, provider-neutrally. */
-export type NotificationKind = 'payment-succeeded' | 'payment-closed' | 'other';
+export type NotificationKind = 'payment-succeeded' | 'payment-closed' | 'refund' | 'other';
 
 /**
  * A notification whose signature and recipient checks passed. Checking that the order exists and that `amount`

@@ -1,4 +1,5 @@
 import type { Money } from '@shop/money';
+import type { RefundRequest, RefundResult } from './refund';
 
 /**
  * How the buyer pays: 'qr' (Alipay) and 'native' (WeChat Pay) show a code to scan; 'page' sends the browser to
@@ -57,7 +58,7 @@ export interface PaymentQueryResult {
  * verified before they are believed. Only the payment-gateway holds the signing keys it needs. Every method
  * throws ProviderError (coded) when the provider refuses or cannot be reached.
  *
- * The payment calls come first; calls that undo a payment (refunds) belong in this interface beside them.
+ * The payment calls come first, then the calls that give money back (refunds).
  */
 export interface ProviderClient {
   /** Stable lower-case provider name, e.g. "alipay"; part of event ids, so never renamed. */
@@ -72,4 +73,11 @@ export interface ProviderClient {
    * Absent where the provider has no close call (UnionPay): such a payment ends at its deadline.
    */
   closePayment?(orderNo: string, reference?: ProviderPaymentReference): Promise<void>;
+  /**
+   * Refunds part or all of one captured payment, once per request.refundNo (the provider's own idempotency key):
+   * a retry with the same key is the same refund. Absent while a provider's refunds are not built.
+   */
+  refundPayment?(request: RefundRequest): Promise<RefundResult>;
+  /** Asks where a refund stands; 'not-found' means the provider never received it (send it again, same key). */
+  queryRefund?(request: RefundRequest): Promise<RefundResult>;
 }

@@ -11,12 +11,14 @@ export async function callJson<T>(
   path: string,
   token?: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<JsonAnswer<T>> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });

@@ -189,7 +189,8 @@ export class RefundsService {
    * failure leaves the refund PENDING for the sweep. Returns the refund's status afterwards.
    */
   async send(refundId: string): Promise<RefundStatus> {
-    const [leased]: RefundRow[] = await this.dataSource.query(
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [[leased]]: [RefundRow[], number] = await this.dataSource.query(
       `UPDATE refunds SET next_check_at = now() + make_interval(secs => $2), checks = checks + 1
        WHERE id = $1 AND status = 'PENDING' AND next_check_at <= now()
        RETURNING *`,
@@ -208,7 +209,7 @@ export class RefundsService {
       amount: Money.of(Number(leased.amount), parseCurrency(leased.currency)),
       paymentAmount: Money.of(Number(captured.amount), parseCurrency(captured.currency)),
       reason: leased.reason,
-      notifyUrl: this.providers.notifyUrl(leased.provider as never),
+      notifyUrl: this.providers.notifyUrl(leased.provider as ProviderName),
       requestedAt: leased.created_at,
     };
     const started = performance.now();
@@ -300,8 +301,9 @@ export class RefundsService {
       }
       let anomalyType: PaymentAnomalyType | undefined;
       if (refund.anomaly_id !== null) {
-        const [anomaly]: { type: PaymentAnomalyType }[] = await manager.query(
-          `UPDATE payment_anomalies SET status = $2, resolved_at = CASE WHEN $2 = 'REFUNDED' THEN $3::timestamptz END
+        const [[anomaly]]: [{ type: PaymentAnomalyType }[], number] = await manager.query(
+          `UPDATE payment_anomalies SET status = $2::varchar,
+             resolved_at = CASE WHEN $2::varchar = 'REFUNDED' THEN $3::timestamptz END
            WHERE id = $1 RETURNING type`,
           [refund.anomaly_id, succeeded ? 'REFUNDED' : 'REFUND_FAILED', now],
         );
@@ -395,16 +397,19 @@ export class RefundsService {
   /** True when refunds through this provider are possible here (enabled, and its client refunds). */
   canRefund(provider: string): boolean {
     const client = isProviderName(provider) ? this.providers.get(provider) : undefined;
-    const refunding = client as Partial<RefundCapable> | undefined;
-    return Boolean(refunding?.refundPayment && refunding.queryRefund);
+    return Boolean(client?.refundPayment && client.queryRefund);
   }
 
   /** The provider's client, when it is enabled and can refund. */
   clientFor(provider: string): RefundCapable {
-    if (!this.canRefund(provider)) {
+    const client = isProviderName(provider) ? this.providers.get(provider) : undefined;
+    if (!client?.refundPayment || !client.queryRefund) {
       throw new RefundError('REFUNDS_NOT_SUPPORTED', `refunds through ${provider} are not available here`);
     }
-    return this.providers.get(provider as ProviderName) as unknown as RefundCapable;
+    return {
+      refundPayment: (request) => client.refundPayment!(request),
+      queryRefund: (request) => client.queryRefund!(request),
+    };
   }
 }
 

@@ -377,7 +377,8 @@ export class AlipaySimulator {
       return this.send(res, 200, 'application/json', JSON.stringify(this.refundRequests()));
     }
     if (path === '/_simulator/alipay/drop-refund-answers' && req.method === 'POST') {
-      const count = Number(JSON.parse((await this.readBody(req)) || '{}').count ?? 1);
+      const { count: raw } = JSON.parse((await this.readBody(req)) || '{}') as { count?: unknown };
+      const count = Number(raw ?? 1);
       this.dropRefundAnswers(Number.isInteger(count) && count >= 0 ? count : 1);
       return this.send(res, 200, 'application/json', JSON.stringify({ dropping: this.refundAnswersToDrop }));
     }

@@ -95,6 +95,23 @@ describe('AlipayNotificationVerifier.verify', () => {
     expect(accepted(input(signedBody({ trade_status: tradeStatus }))).kind).toBe(kind);
   });
 
+  // Alipay notifies refunds on the trade's own channel: a partial refund sends TRADE_SUCCESS again with refund_fee
+  // and out_biz_no, a full one TRADE_CLOSED. Read as a payment, a refund could pay or re-pay an order.
+  it.each([
+    [
+      'a partial refund (TRADE_SUCCESS + refund_fee)',
+      { trade_status: 'TRADE_SUCCESS', refund_fee: '10.00', out_biz_no: 'RF1', gmt_refund: '2026-12-04 10:00:00.000' },
+    ],
+    [
+      'a full refund (TRADE_CLOSED + refund_fee)',
+      { trade_status: 'TRADE_CLOSED', refund_fee: '88.00', out_biz_no: 'RF2', gmt_refund: '2026-12-04 10:00:00.000' },
+    ],
+    ['a refund marked only by out_biz_no', { trade_status: 'TRADE_SUCCESS', out_biz_no: 'RF3' }],
+    ['a refund marked only by gmt_refund', { trade_status: 'TRADE_FINISHED', gmt_refund: '2026-12-04 10:00:00.000' }],
+  ])('reads %s as a refund, never as a payment', (_name, fields) => {
+    expect(accepted(input(signedBody(fields))).kind).toBe('refund');
+  });
+
   it('keeps "+", "%" and "&" in values: the form is decoded exactly once', () => {
     const subject = 'A+B 100% off & more=yes %2B 中文';
     const n = accepted(input(signedBody({ subject })));

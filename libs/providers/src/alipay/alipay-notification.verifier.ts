@@ -103,7 +103,7 @@ export class AlipayNotificationVerifier implements NotificationVerifier {
       notification: {
         provider: PROVIDER,
         notificationKey: fields.notify_id,
-        kind: kindOf(fields.trade_status),
+        kind: kindOf(fields),
         orderNo: fields.out_trade_no,
         providerTransactionId: fields.trade_no,
         amount,
@@ -125,8 +125,14 @@ export class AlipayNotificationVerifier implements NotificationVerifier {
   }
 }
 
-function kindOf(tradeStatus: string): NotificationKind {
-  switch (tradeStatus) {
+/**
+ * What the notification means. Alipay notifies a refund on the trade's own channel (a partial one as TRADE_SUCCESS
+ * again, a full one as TRADE_CLOSED), marked by refund_fee, out_biz_no (our out_request_no) and gmt_refund: any
+ * of them makes it a refund, never a payment.
+ */
+function kindOf(fields: Readonly<Record<string, string>>): NotificationKind {
+  if (fields.refund_fee || fields.out_biz_no || fields.gmt_refund) return 'refund';
+  switch (fields.trade_status) {
     case 'TRADE_SUCCESS':
     case 'TRADE_FINISHED':
       return 'payment-succeeded';

@@ -3,6 +3,7 @@ import { HttpStatus } from '@nestjs/common';
 import { type Money, fromAlipayAmount, toAlipayAmount } from '@shop/money';
 import { parsePrivateKey, parsePublicKey } from '../keys';
 import type { CreatePaymentRequest, CreatePaymentResult, PaymentQueryResult, ProviderClient } from '../provider-client';
+import type { RefundRequest, RefundResult } from '../refund';
 import { ProviderError } from '../provider-error';
 import type { AlipayClientConfig } from './alipay.config';
 import { signAlipayRequest, verifyAlipayAnswer } from './alipay-signer';
@@ -165,6 +166,64 @@ export class AlipayClient implements ProviderClient {
     throw refused(method, answer);
   }
 
+  /**
+   * alipay.trade.refund of one payment, named by its trade_no (so a duplicate payment is refunded, never the one
+   * that paid the order), with out_request_no = our refund key: Alipay refunds once per key. fund_change "Y" is a
+   * refund done now; "N" is a repeat (or money not moved yet), settled by alipay.trade.fastpay.refund.query.
+   * Alipay's business refusals (amount too high, trade not refundable) fail the refund; ACQ.SYSTEM_ERROR and
+   * transport failures throw, for a retry with the same key.
+   */
+  async refundPayment(request: RefundRequest): Promise<RefundResult> {
+    const method = 'alipay.trade.refund';
+    const answer = await this.call(method, {
+      trade_no: checkedTradeNo(request.providerTransactionId),
+      out_request_no: checkedRequestNo(request.refundNo),
+      refund_amount: toAlipayAmount(request.amount),
+      refund_reason: request.reason.slice(0, 256),
+    });
+    if (answer.code !== '10000') return refusal(method, answer);
+    if (answer.trade_no !== request.providerTransactionId) {
+      throw new ProviderError('PROVIDER_ANSWER_INVALID', `Alipay ${method} answer names another trade_no`);
+    }
+    if (answer.fund_change === 'Y') return { status: 'succeeded', providerStatus: 'fund_change=Y' };
+    const confirmed = await this.queryRefund(request);
+    return confirmed.status === 'not-found' ? { status: 'pending', providerStatus: 'fund_change=N' } : confirmed;
+  }
+
+  /**
+   * alipay.trade.fastpay.refund.query by trade_no and out_request_no: REFUND_SUCCESS (or, from older answers, a
+   * refund_amount without a status) is succeeded; an answer without the refund is not-found (never received).
+   */
+  async queryRefund(request: RefundRequest): Promise<RefundResult> {
+    const method = 'alipay.trade.fastpay.refund.query';
+    const answer = await this.call(method, {
+      trade_no: checkedTradeNo(request.providerTransactionId),
+      out_request_no: checkedRequestNo(request.refundNo),
+    });
+    if (answer.code !== '10000') {
+      if (answer.sub_code === 'ACQ.TRADE_NOT_EXIST')
+        return { status: 'not-found', providerStatus: 'ACQ.TRADE_NOT_EXIST' };
+      return refusal(method, answer);
+    }
+    const status = typeof answer.refund_status === 'string' ? answer.refund_status : undefined;
+    if (answer.refund_amount === undefined && status === undefined) {
+      return { status: 'not-found', providerStatus: 'no refund' };
+    }
+    if (answer.out_request_no !== undefined && answer.out_request_no !== request.refundNo) {
+      throw new ProviderError('PROVIDER_ANSWER_INVALID', `Alipay ${method} answer names another out_request_no`);
+    }
+    if (
+      typeof answer.refund_amount === 'string' &&
+      fromAlipayAmount(answer.refund_amount).amount !== request.amount.amount
+    ) {
+      throw new ProviderError('PROVIDER_ANSWER_INVALID', `Alipay ${method} answer has another refund_amount`);
+    }
+    if (status === undefined || status === 'REFUND_SUCCESS') {
+      return { status: 'succeeded', providerStatus: status ?? 'refund_amount' };
+    }
+    return { status: 'pending', providerStatus: status };
+  }
+
   private commonParams(
     method: string,
     notifyUrl: string | undefined,
@@ -276,6 +335,38 @@ function alipayTimeoutExpress(expiresAt: Date, now: Date): string {
     );
   }
   return `${Math.ceil(remainingMs / 60_000)}m`;
+}
+
+/** What Alipay's refusal of a refund means: a retry for its own failures, a failed refund for the rest. */
+function refusal(method: string, answer: Readonly<Record<string, unknown>>): RefundResult {
+  const subCode = typeof answer.sub_code === 'string' ? answer.sub_code : String(answer.code);
+  if (answer.code === '20000' || subCode === 'ACQ.SYSTEM_ERROR' || subCode === 'aop.ACQ.SYSTEM_ERROR') {
+    throw new ProviderError('PROVIDER_UNAVAILABLE', `Alipay ${method} failed on Alipay's side (${subCode}); retry`);
+  }
+  const subMsg = typeof answer.sub_msg === 'string' ? `: ${answer.sub_msg}` : '';
+  return { status: 'failed', providerStatus: subCode, failureReason: `${subCode}${subMsg}`.slice(0, 200) };
+}
+
+function checkedTradeNo(tradeNo: string): string {
+  if (!/^[0-9A-Za-z_]{1,64}$/.test(tradeNo)) {
+    throw new ProviderError(
+      'PROVIDER_REQUEST_INVALID',
+      'an Alipay trade_no is 1 to 64 letters or digits',
+      HttpStatus.BAD_REQUEST,
+    );
+  }
+  return tradeNo;
+}
+
+function checkedRequestNo(requestNo: string): string {
+  if (!/^[0-9A-Za-z_]{1,64}$/.test(requestNo)) {
+    throw new ProviderError(
+      'PROVIDER_REQUEST_INVALID',
+      'out_request_no must be 1 to 64 letters or digits',
+      HttpStatus.BAD_REQUEST,
+    );
+  }
+  return requestNo;
 }
 
 function checkedOrderNo(orderNo: string): string {
