@@ -67,6 +67,20 @@ export interface StripePaymentIntentObject {
   status: 'succeeded';
 }
 
+/** A refund, as POST /v1/refunds answers it (cards refund at once: status succeeded). */
+export interface StripeRefundObject {
+  id: string;
+  object: 'refund';
+  amount: number;
+  charge: string;
+  created: number;
+  currency: string;
+  metadata: Record<string, string>;
+  payment_intent: string;
+  reason: string | null;
+  status: 'succeeded' | 'pending' | 'failed' | 'canceled';
+}
+
 /** The two events Stripe sends when a Checkout payment succeeds. */
 export type StripePaidEventType = 'checkout.session.completed' | 'payment_intent.succeeded';
 
@@ -245,6 +259,7 @@ export class StripeSimulator {
   private readonly keyDigest: Buffer;
   private readonly sessionMap = new Map<string, SessionRecord>();
   private readonly intentMap = new Map<string, StripePaymentIntentObject>();
+  private readonly refundMap = new Map<string, StripeRefundObject>();
   private readonly idempotency = new Map<string, StoredAnswer>();
   private readonly http: SimulatorHttp;
 
@@ -653,6 +668,14 @@ export class StripeSimulator {
       if (sessionMatch[2] === undefined && method === 'GET') return this.retrieveSession(id, form);
       if (sessionMatch[2] !== undefined && method === 'POST') return this.expireSession(id);
     }
+    if (path === '/v1/refunds' && method === 'POST') return this.createRefund(form);
+    if (path === '/v1/refunds' && method === 'GET') return this.listRefunds(form);
+    const refundMatch = /^\/v1\/refunds\/([^/]+)$/.exec(path);
+    if (refundMatch !== null && method === 'GET') {
+      const id = decodeURIComponent(refundMatch[1]);
+      const refund = this.refundMap.get(id);
+      return refund === undefined ? notFound('refund', id, 'id') : { status: 200, body: refund };
+    }
     const intentMatch = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
     if (intentMatch !== null && method === 'GET') {
       const id = decodeURIComponent(intentMatch[1]);
@@ -668,6 +691,77 @@ export class StripeSimulator {
         } satisfies ApiError,
       },
     };
+  }
+
+  /**
+   * POST /v1/refunds {payment_intent, amount?, reason?, metadata?}: refunds a succeeded PaymentIntent in part or
+   * in full, never more than it received (amount_too_large / charge_already_refunded as Stripe). Idempotency-Key
+   * replays are handled for every POST by the caller of route().
+   */
+  private createRefund(form: StripeFormObject): ApiAnswer {
+    for (const key of Object.keys(form)) {
+      if (!['payment_intent', 'amount', 'reason', 'metadata', 'expand'].includes(key)) return unknownParam(key);
+    }
+    const intentId = form.payment_intent;
+    if (typeof intentId !== 'string') return missing('payment_intent');
+    const intent = this.intentMap.get(intentId);
+    if (intent === undefined) return notFound('payment_intent', intentId, 'payment_intent');
+    const refunded = [...this.refundMap.values()]
+      .filter((r) => r.payment_intent === intentId && r.status !== 'failed' && r.status !== 'canceled')
+      .reduce((sum, r) => sum + r.amount, 0);
+    const remaining = intent.amount_received - refunded;
+    if (remaining <= 0) {
+      return invalid(`Charge ${intent.latest_charge} has already been refunded.`, undefined, 'charge_already_refunded');
+    }
+    let amount = remaining;
+    if (form.amount !== undefined) {
+      if (typeof form.amount !== 'string' || !/^[1-9]\d*$/.test(form.amount)) {
+        return invalid('Invalid positive integer', 'amount');
+      }
+      amount = Number(form.amount);
+      if (amount > remaining) {
+        return invalid(
+          `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`,
+          'amount',
+          'amount_too_large',
+        );
+      }
+    }
+    const reason = form.reason;
+    if (reason !== undefined && !['duplicate', 'fraudulent', 'requested_by_customer'].includes(String(reason))) {
+      return invalid('Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer', 'reason');
+    }
+    const parsedMetadata = this.metadata(form.metadata, 'metadata');
+    if ('error' in parsedMetadata) return parsedMetadata.error;
+    const metadata = parsedMetadata.ok;
+    const refund: StripeRefundObject = {
+      id: `re_3${randomAlphanumeric(23)}`,
+      object: 'refund',
+      amount,
+      charge: intent.latest_charge,
+      created: Math.floor(this.now().getTime() / 1000),
+      currency: intent.currency,
+      metadata,
+      payment_intent: intentId,
+      reason: typeof reason === 'string' ? reason : null,
+      status: 'succeeded',
+    };
+    this.refundMap.set(refund.id, refund);
+    return { status: 200, body: refund };
+  }
+
+  /** GET /v1/refunds?payment_intent=...: the intent's refunds, newest first, as a Stripe list. */
+  private listRefunds(form: StripeFormObject): ApiAnswer {
+    const intentId = typeof form.payment_intent === 'string' ? form.payment_intent : undefined;
+    const data = [...this.refundMap.values()]
+      .filter((r) => intentId === undefined || r.payment_intent === intentId)
+      .reverse();
+    return { status: 200, body: { object: 'list', data, has_more: false, url: '/v1/refunds' } };
+  }
+
+  /** Every refund made so far, oldest first (copies). */
+  refunds(): StripeRefundObject[] {
+    return [...this.refundMap.values()].map((r) => structuredClone(r));
   }
 
   private createSession(form: StripeFormObject): ApiAnswer {

@@ -119,6 +119,9 @@ function mapEvent(parsed: unknown, header: string, timestamp: number): Notificat
     kind = 'payment-succeeded';
   } else if (type === 'checkout.session.expired' && object.object === 'checkout.session') {
     kind = 'payment-closed';
+  } else if (type === 'charge.refunded' || type.startsWith('refund.') || type.startsWith('charge.refund.')) {
+    // Money going back: settled by the refund's own answer and query, never a payment.
+    kind = 'refund';
   }
   const claimed = orderNoOf(object);
   if (claimed.conflict) {

@@ -9,6 +9,7 @@ import type {
   ProviderPaymentReference,
 } from '../provider-client';
 import { ProviderError } from '../provider-error';
+import type { RefundRequest, RefundResult } from '../refund';
 import type { StripeClientConfig } from './stripe.config';
 import { type StripeJsonObject, isHttpUrl, paymentIntentIdOf, stripeErrorOf } from './stripe-objects';
 
@@ -192,6 +193,48 @@ export class StripeClient implements ProviderClient {
     );
   }
 
+  /**
+   * POST /v1/refunds of the payment's PaymentIntent with Idempotency-Key = our refund key, so a retry (after a
+   * timeout, a crash) is the same refund at Stripe. Card refunds answer succeeded; pending ones are settled by
+   * queryRefund. Stripe's refusal of the request itself (amount_too_large, charge_already_refunded) fails the
+   * refund; transport and server failures throw for a retry.
+   */
+  async refundPayment(request: RefundRequest): Promise<RefundResult> {
+    let refund: Stripe.Refund;
+    try {
+      refund = await this.client.refunds.create(
+        {
+          payment_intent: request.providerTransactionId,
+          amount: toStripeAmount(request.amount).amount,
+          reason: 'requested_by_customer',
+          metadata: { order_no: request.orderNo, refund_no: request.refundNo },
+        },
+        { idempotencyKey: request.refundNo },
+      );
+    } catch (error) {
+      const stripeError = stripeErrorOf(error);
+      if (stripeError?.type === 'StripeInvalidRequestError' && stripeError.statusCode === 400) {
+        const code = stripeError.code ?? 'invalid_request';
+        return {
+          status: 'failed',
+          providerStatus: code,
+          failureReason: `${code}: ${error instanceof Error ? error.message : code}`.slice(0, 200),
+        };
+      }
+      throw mapStripeError('refunds.create', error);
+    }
+    return refundState(refund);
+  }
+
+  /** Finds our refund among the PaymentIntent's refunds by metadata.refund_no; not-found when Stripe has none. */
+  async queryRefund(request: RefundRequest): Promise<RefundResult> {
+    const list = await this.call('refunds.list', () =>
+      this.client.refunds.list({ payment_intent: request.providerTransactionId, limit: 100 }),
+    );
+    const refund = list.data.find((r) => r.metadata?.refund_no === request.refundNo);
+    return refund === undefined ? { status: 'not-found', providerStatus: 'no refund' } : refundState(refund);
+  }
+
   /** expires_at for a session opened now that must be paid by `expiresAt`, on the grid of sessionExpiry. */
   private expiresAt(expiresAt: Date): number {
     const nowSeconds = Math.floor(this.now().getTime() / 1000);
@@ -342,6 +385,23 @@ function parseApiBase(text: string, problems: string[]): ApiBase | undefined {
 }
 
 /** A ProviderError for a failed API call; Stripe's own message is not copied (it may quote a masked key). */
+function refundState(refund: Stripe.Refund): RefundResult {
+  switch (refund.status) {
+    case 'succeeded':
+      return { status: 'succeeded', providerRefundId: refund.id, providerStatus: refund.status };
+    case 'failed':
+    case 'canceled':
+      return {
+        status: 'failed',
+        providerRefundId: refund.id,
+        providerStatus: refund.status,
+        failureReason: refund.failure_reason ?? refund.status,
+      };
+    default:
+      return { status: 'pending', providerRefundId: refund.id, providerStatus: refund.status ?? 'pending' };
+  }
+}
+
 function mapStripeError(operation: string, error: unknown): ProviderError {
   const stripeError = stripeErrorOf(error);
   if (stripeError === undefined) {
