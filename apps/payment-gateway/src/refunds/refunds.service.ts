@@ -397,7 +397,7 @@ export class RefundsService {
   /** True when refunds through this provider are possible here (enabled, and its client refunds). */
   canRefund(provider: string): boolean {
     const client = isProviderName(provider) ? this.providers.get(provider) : undefined;
-    return Boolean(client?.refundPayment && client.queryRefund);
+    return client?.refundPayment !== undefined && client.queryRefund !== undefined;
   }
 
   /** The provider's client, when it is enabled and can refund. */

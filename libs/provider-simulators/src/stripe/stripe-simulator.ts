@@ -728,7 +728,10 @@ export class StripeSimulator {
       }
     }
     const reason = form.reason;
-    if (reason !== undefined && !['duplicate', 'fraudulent', 'requested_by_customer'].includes(String(reason))) {
+    if (
+      reason !== undefined &&
+      (typeof reason !== 'string' || !['duplicate', 'fraudulent', 'requested_by_customer'].includes(reason))
+    ) {
       return invalid('Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer', 'reason');
     }
     const parsedMetadata = this.metadata(form.metadata, 'metadata');

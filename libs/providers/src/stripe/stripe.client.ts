@@ -397,8 +397,12 @@ function refundState(refund: Stripe.Refund): RefundResult {
         providerStatus: refund.status,
         failureReason: refund.failure_reason ?? refund.status,
       };
-    default:
+    case 'pending':
+    case 'requires_action':
+    case null:
       return { status: 'pending', providerRefundId: refund.id, providerStatus: refund.status ?? 'pending' };
+    default:
+      return { status: 'pending', providerRefundId: refund.id, providerStatus: String(refund.status) };
   }
 }
 
