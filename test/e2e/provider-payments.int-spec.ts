@@ -52,7 +52,7 @@ let fixtures: ProviderFixtures;
 
 beforeAll(async () => {
   fixtures = await startProviderFixtures();
-  system = await startSystem({ JWT_SECRET, ...fixtures.env });
+  system = await startSystem({ JWT_SECRET, ...fixtures.env, REFUND_SWEEP_INTERVAL_MS: '300' });
   fixtures.useWebhookUrl(`${system.urls['notification-ingest']}/callbacks/stripe`);
 }, 120_000);
 
@@ -155,9 +155,9 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s, end to end', (name) => {
     expect(await ledgerOf(order.orderNo)).toEqual([]);
   });
 
-  // Stripe refunds (ANOMALY_AUTO_REFUND covers DUPLICATE_PAYMENT by default); the others' refunds are not built
-  // here yet, so their duplicates wait for an admin.
-  const refundsAutomatically = name === 'stripe';
+  // Stripe and WeChat Pay refund (ANOMALY_AUTO_REFUND covers DUPLICATE_PAYMENT by default); UnionPay's refunds are
+  // not built yet, so its duplicates wait for an admin.
+  const refundsAutomatically = name === 'stripe' || name === 'wechatpay';
 
   it('a second payment of a paid order is a DUPLICATE_PAYMENT, held on refunds-due (and refunded where it can be)', async () => {
     const order = await startPayment();
@@ -263,32 +263,52 @@ describe('two providers, one order', () => {
   });
 });
 
-describe('Stripe refunds', () => {
-  it('a partial, a second partial and the rest: each once at Stripe, the order REFUNDED, the ledger even', async () => {
-    const stripe = providerDrivers(fixtures).find((d) => d.provider === 'stripe')!;
-    const order = await orderWithPayment<Order>(system.urls['api-gateway'], customer, stripe);
-    const paid = await stripe.pay(order.orderNo);
+describe.each(['stripe', 'wechatpay'])('%s refunds', (name) => {
+  it('a partial, a second partial and the rest: each once at the provider, the order REFUNDED, the ledger even', async () => {
+    const driver = providerDrivers(fixtures).find((d) => d.provider === name)!;
+    const order = await orderWithPayment<Order>(system.urls['api-gateway'], customer, driver);
+    const paid = await driver.pay(order.orderNo);
     await paidOrder(order.orderNo);
     const total = order.totalAmount;
-    const refund = (amount: number) =>
-      api<{ status: string; amount: number; code?: string }>(
+    /** Refunds and waits until the provider confirmed it (Stripe answers at once, WeChat Pay by query later). */
+    const refund = async (amount: number) => {
+      const answer = await api<{ refundId: string; status: string; amount: number; code?: string }>(
         'POST',
         `/api/v1/admin/orders/${order.orderNo}/refunds`,
         admin,
-        {
-          amount,
-          reason: 'returned',
-        },
+        { amount, reason: 'returned' },
       );
-    expect((await refund(100)).body).toMatchObject({ status: 'SUCCEEDED', amount: 100 });
-    expect((await refund(250)).body).toMatchObject({ status: 'SUCCEEDED', amount: 250 });
-    expect((await refund(total)).body).toMatchObject({ code: 'REFUND_EXCEEDS_CAPTURED' });
-    expect((await refund(total - 350)).body).toMatchObject({ status: 'SUCCEEDED' });
+      if (answer.status !== 201) return answer.body;
+      expect(['SUCCEEDED', 'PENDING']).toContain(answer.body.status);
+      await eventually(
+        async () => {
+          const refunds = (await orderOf(order.orderNo)) as Order & { refunds: { refundId: string; status: string }[] };
+          return refunds.refunds.find((r) => r.refundId === answer.body.refundId)?.status === 'SUCCEEDED'
+            ? true
+            : undefined;
+        },
+        { timeoutMs: 30_000, message: `refund of ${amount} SUCCEEDED` },
+      );
+      return { ...answer.body, status: 'SUCCEEDED' };
+    };
+    expect(await refund(100)).toMatchObject({ status: 'SUCCEEDED', amount: 100 });
+    expect(await refund(250)).toMatchObject({ status: 'SUCCEEDED', amount: 250 });
+    expect(await refund(total)).toMatchObject({ code: 'REFUND_EXCEEDS_CAPTURED' });
+    expect(await refund(total - 350)).toMatchObject({ status: 'SUCCEEDED' });
     await eventually(async () => ((await orderOf(order.orderNo)).status === 'REFUNDED' ? true : undefined), {
       message: 'order REFUNDED',
     });
-    const atStripe = fixtures.stripe.refunds().filter((r) => r.payment_intent === paid.transactionId);
-    expect(atStripe.map((r) => r.amount)).toEqual([100, 250, total - 350]);
+    const atProvider =
+      name === 'stripe'
+        ? fixtures.stripe
+            .refunds()
+            .filter((r) => r.payment_intent === paid.transactionId)
+            .map((r) => r.amount)
+        : fixtures.wechat
+            .refunds()
+            .filter((r) => r.transactionId === paid.transactionId)
+            .map((r) => r.refund);
+    expect(atProvider).toEqual([100, 250, total - 350]);
     const entries = await eventually(async () => {
       const e = await ledgerOf(order.orderNo);
       return new Set(e.map((x) => x.transactionId)).size === 4 ? e : undefined;
@@ -298,6 +318,6 @@ describe('Stripe refunds', () => {
         .filter((e) => e.account === account)
         .reduce((sum, e) => sum + (e.side === 'credit' ? e.amount : -e.amount), 0);
     expect(balance('liabilities:customer-orders')).toBe(0);
-    expect(balance('assets:stripe-clearing')).toBe(0);
+    expect(balance(`assets:${name}-clearing`)).toBe(0);
   });
 });

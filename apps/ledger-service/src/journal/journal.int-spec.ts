@@ -79,7 +79,7 @@ describe('the journal', () => {
   }
 
   describe('in the database', () => {
-    it('seeds one clearing account per provider and the customer-orders liability', async () => {
+    it('seeds one clearing account per provider, the customer-orders and refunds-due liabilities and retained anomalies', async () => {
       const rows: { code: string; type: string }[] = await dataSource.query(
         'SELECT code, type FROM accounts ORDER BY code',
       );
@@ -89,6 +89,8 @@ describe('the journal', () => {
         { code: 'assets:unionpay-clearing', type: 'asset' },
         { code: 'assets:wechatpay-clearing', type: 'asset' },
         { code: 'liabilities:customer-orders', type: 'liability' },
+        { code: 'liabilities:refunds-due', type: 'liability' },
+        { code: 'revenue:retained-anomalies', type: 'revenue' },
       ]);
     });
 

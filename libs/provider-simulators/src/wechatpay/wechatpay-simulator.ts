@@ -35,6 +35,8 @@ export interface WechatPaySimulatorOptions {
   readonly now?: () => Date;
   /** How far a request timestamp may be from the simulator's clock (default 300 s, as WeChat Pay). */
   readonly maxClockSkewSeconds?: number;
+  /** How long an accepted refund stays PROCESSING before it succeeds and is notified (default 200 ms). */
+  readonly refundDelayMs?: number;
 }
 
 /** WeChat Pay trade states (trade_state). */
@@ -134,6 +136,23 @@ const API_V3_KEY = /^[\x21-\x7e]{32}$/;
 const CHINA_OFFSET_MS = 8 * 3600 * 1000;
 const QUERY_PATH = /^\/v3\/pay\/transactions\/out-trade-no\/([^/?]+)$/;
 const CLOSE_PATH = /^\/v3\/pay\/transactions\/out-trade-no\/([^/?]+)\/close$/;
+const REFUND_QUERY_PATH = /^\/v3\/refund\/domestic\/refunds\/([^/?]+)$/;
+const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
+
+/** A refund the simulator knows (POST /v3/refund/domestic/refunds), as the control API lists it. */
+export interface WechatPaySimulatedRefund {
+  readonly refundId: string;
+  readonly outRefundNo: string;
+  readonly transactionId: string;
+  readonly outTradeNo: string;
+  /** Fen. */
+  readonly refund: number;
+  readonly total: number;
+  readonly notifyUrl: string | undefined;
+  readonly createTime: string;
+  status: 'PROCESSING' | 'SUCCESS' | 'CLOSED' | 'ABNORMAL';
+  successTime: string | undefined;
+}
 const CONTROL_TRADE = /^\/_simulator\/wechatpay\/trades\/([^/]+)\/(pay|mark-paid)$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -167,6 +186,9 @@ export class WechatPaySimulator {
   private readonly now: () => Date;
   private readonly maxClockSkewSeconds: number;
   private readonly tradeMap = new Map<string, WechatPaySimulatedTrade>();
+  /** Every paid transaction by transaction_id, a second payment of an order included. */
+  private readonly transactions = new Map<string, WechatPaySimulatedTrade>();
+  private readonly refundMap = new Map<string, WechatPaySimulatedRefund>();
   private readonly http: SimulatorHttp;
 
   constructor(private readonly options: WechatPaySimulatorOptions) {
@@ -250,6 +272,7 @@ export class WechatPaySimulator {
             notificationId: randomUUID(),
           }
         : this.settle(recorded);
+    this.transactions.set(trade.transactionId!, trade);
     trade.notificationId ??= randomUUID();
     const total = options.amount ?? trade.total;
     const resource: Record<string, unknown> = {
@@ -320,6 +343,143 @@ export class WechatPaySimulator {
     };
   }
 
+  /** Every refund so far, oldest first (copies). */
+  refunds(): WechatPaySimulatedRefund[] {
+    return [...this.refundMap.values()].map((r) => ({ ...r }));
+  }
+
+  /**
+   * POST /v3/refund/domestic/refunds: accepts a refund of a paid transaction (PROCESSING), once per out_refund_no,
+   * never above what is left of it; `refundDelayMs` later it succeeds and REFUND.SUCCESS goes to notify_url.
+   */
+  private refund(json: Record<string, unknown>): ApiError | [number, Record<string, unknown>] {
+    const { transaction_id: transactionId, out_trade_no: outTradeNo, out_refund_no: outRefundNo, amount } = json;
+    if (typeof outRefundNo !== 'string' || !OUT_REFUND_NO.test(outRefundNo)) {
+      return paramError('out_refund_no 必填，1-64 位字母、数字或 _-|*@');
+    }
+    const trade =
+      typeof transactionId === 'string'
+        ? this.transactions.get(transactionId)
+        : typeof outTradeNo === 'string'
+          ? this.tradeMap.get(outTradeNo)
+          : undefined;
+    if (typeof transactionId !== 'string' && typeof outTradeNo !== 'string') {
+      return paramError('transaction_id 和 out_trade_no 必须二选一');
+    }
+    if (trade === undefined || trade.transactionId === undefined) {
+      return apiError(404, 'RESOURCE_NOT_EXISTS', '订单不存在');
+    }
+    const amounts = typeof amount === 'object' && amount !== null ? (amount as Record<string, unknown>) : {};
+    const { refund: fen, total } = amounts;
+    if (!Number.isSafeInteger(fen) || (fen as number) <= 0 || !Number.isSafeInteger(total)) {
+      return paramError('amount.refund 和 amount.total 必须为正整数（分）');
+    }
+    if (amounts.currency !== 'CNY') return paramError('amount.currency 必须为 CNY');
+    if (total !== trade.total) return apiError(400, 'INVALID_REQUEST', '订单金额与原订单不一致');
+    const earlier = this.refundMap.get(outRefundNo);
+    if (earlier !== undefined) {
+      if (earlier.refund !== fen || earlier.transactionId !== trade.transactionId) {
+        return apiError(400, 'INVALID_REQUEST', '同一退款单号的请求参数不一致');
+      }
+      return [200, this.refundObject(earlier)];
+    }
+    if (trade.tradeState !== 'SUCCESS' && trade.tradeState !== 'REFUND') {
+      return apiError(400, 'INVALID_REQUEST', '订单状态不正确');
+    }
+    const refunded = [...this.refundMap.values()]
+      .filter((r) => r.transactionId === trade.transactionId && r.status !== 'CLOSED' && r.status !== 'ABNORMAL')
+      .reduce((sum, r) => sum + r.refund, 0);
+    if (refunded + (fen as number) > trade.total)
+      return apiError(400, 'INVALID_REQUEST', '申请退款金额超过订单可退金额');
+    const refund: WechatPaySimulatedRefund = {
+      refundId: `50${digits(30)}`,
+      outRefundNo,
+      transactionId: trade.transactionId,
+      outTradeNo: trade.outTradeNo,
+      refund: fen as number,
+      total: trade.total,
+      notifyUrl: typeof json.notify_url === 'string' ? json.notify_url : undefined,
+      createTime: chinaTime(this.now()),
+      status: 'PROCESSING',
+      successTime: undefined,
+    };
+    this.refundMap.set(outRefundNo, refund);
+    const timer = setTimeout(
+      () => void this.completeRefund(refund).catch(() => undefined),
+      this.options.refundDelayMs ?? 200,
+    );
+    timer.unref();
+    return [200, this.refundObject(refund)];
+  }
+
+  private async completeRefund(refund: WechatPaySimulatedRefund): Promise<void> {
+    refund.status = 'SUCCESS';
+    refund.successTime = chinaTime(this.now());
+    const trade = this.transactions.get(refund.transactionId);
+    if (trade !== undefined) trade.tradeState = 'REFUND';
+    if (refund.notifyUrl === undefined) return;
+    const now = this.now();
+    const resource = {
+      mchid: this.options.mchId,
+      out_trade_no: refund.outTradeNo,
+      transaction_id: refund.transactionId,
+      out_refund_no: refund.outRefundNo,
+      refund_id: refund.refundId,
+      refund_status: 'SUCCESS',
+      success_time: refund.successTime,
+      user_received_account: '支付用户零钱',
+      amount: { total: refund.total, refund: refund.refund, payer_total: refund.total, payer_refund: refund.refund },
+    };
+    const resourceNonce = randomAlphanumeric(12);
+    const body = JSON.stringify({
+      id: randomUUID(),
+      create_time: chinaTime(now),
+      resource_type: 'encrypt-resource',
+      event_type: 'REFUND.SUCCESS',
+      summary: '退款成功',
+      resource: {
+        original_type: 'refund',
+        algorithm: 'AEAD_AES_256_GCM',
+        ciphertext: aesGcmEncrypt(JSON.stringify(resource), this.options.apiV3Key, resourceNonce, 'refund'),
+        associated_data: 'refund',
+        nonce: resourceNonce,
+      },
+    });
+    const timestamp = String(Math.floor(now.getTime() / 1000));
+    const nonce = randomAlphanumeric(32);
+    await this.postNotification(refund.notifyUrl, body, {
+      'wechatpay-timestamp': timestamp,
+      'wechatpay-nonce': nonce,
+      'wechatpay-signature': sign(messageText(timestamp, nonce, body), this.platformPrivateKey),
+      'wechatpay-serial': this.options.platformSerial,
+    });
+  }
+
+  private refundObject(refund: WechatPaySimulatedRefund): Record<string, unknown> {
+    return {
+      refund_id: refund.refundId,
+      out_refund_no: refund.outRefundNo,
+      transaction_id: refund.transactionId,
+      out_trade_no: refund.outTradeNo,
+      channel: 'ORIGINAL',
+      user_received_account: '支付用户零钱',
+      success_time: refund.successTime,
+      create_time: refund.createTime,
+      status: refund.status,
+      funds_account: 'AVAILABLE',
+      amount: {
+        total: refund.total,
+        refund: refund.refund,
+        payer_total: refund.total,
+        payer_refund: refund.refund,
+        settlement_refund: refund.refund,
+        settlement_total: refund.total,
+        discount_refund: 0,
+        currency: 'CNY',
+      },
+    };
+  }
+
   /** POSTs a notification body as WeChat Pay does (JSON, Wechatpay-* headers) and returns the answer. */
   async postNotification(
     url: string,
@@ -363,6 +523,7 @@ export class WechatPaySimulator {
       trade.successTime = chinaTime(now);
     }
     if (trade.tradeState !== 'REFUND') trade.tradeState = 'SUCCESS';
+    this.transactions.set(trade.transactionId, trade);
     return trade;
   }
 
@@ -394,6 +555,17 @@ export class WechatPaySimulator {
       const trade = this.tradeMap.get(decodeURIComponent(query[1]));
       if (trade === undefined) return this.answer(res, apiError(404, 'ORDER_NOT_EXIST', '订单不存在'));
       return this.answer(res, 200, this.transaction(trade));
+    }
+    if (path === '/v3/refund/domestic/refunds' && req.method === 'POST') {
+      const json = this.jsonBody(req, body);
+      if (json instanceof ApiError) return this.answer(res, json);
+      return this.answer(res, this.refund(json));
+    }
+    const refundQuery = REFUND_QUERY_PATH.exec(path);
+    if (refundQuery !== null && req.method === 'GET') {
+      const refund = this.refundMap.get(decodeURIComponent(refundQuery[1]));
+      if (refund === undefined) return this.answer(res, apiError(404, 'RESOURCE_NOT_EXISTS', '退款单不存在'));
+      return this.answer(res, 200, this.refundObject(refund));
     }
     const close = CLOSE_PATH.exec(path);
     if (close !== null && req.method === 'POST') {

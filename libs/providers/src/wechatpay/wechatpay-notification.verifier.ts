@@ -242,6 +242,8 @@ function rejectStatus(reason: NotificationRejectReason | 'INTERNAL_ERROR'): numb
 
 function kindOf(eventType: string, tradeStatus: string): NotificationKind {
   if (eventType === 'TRANSACTION.SUCCESS' && tradeStatus === 'SUCCESS') return 'payment-succeeded';
+  // REFUND.SUCCESS / REFUND.ABNORMAL / REFUND.CLOSED carry the paid transaction_id: never a payment.
+  if (eventType.startsWith('REFUND.')) return 'refund';
   return 'other';
 }
 

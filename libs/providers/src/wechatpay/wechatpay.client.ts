@@ -4,6 +4,7 @@ import { toWechatPayAmount } from '@shop/money';
 import { parsePrivateKey } from '../keys';
 import type { CreatePaymentRequest, CreatePaymentResult, PaymentQueryResult, ProviderClient } from '../provider-client';
 import { ProviderError } from '../provider-error';
+import type { RefundRequest, RefundResult } from '../refund';
 import type { WechatPayClientConfig } from './wechatpay.config';
 import { type WechatpayJson, parseWechatpayObject, wechatpayAmount } from './wechatpay-json';
 import { loadWechatpayPlatformKeys } from './wechatpay-platform-keys';
@@ -201,6 +202,67 @@ export class WechatPayClient implements ProviderClient {
       );
     }
     throw refusal;
+  }
+
+  /**
+   * POST /v3/refund/domestic/refunds of one payment by its transaction_id, with out_refund_no = our refund key
+   * (WeChat Pay refunds once per out_refund_no). The answer usually only accepts the refund (PROCESSING): the
+   * result comes by the REFUND.* notification or the refund query. A refusal of the request (more than
+   * refundable, a trade not refundable) fails the refund; SYSTEM_ERROR, 5xx and transport failures throw for a
+   * retry with the same key.
+   */
+  async refundPayment(request: RefundRequest): Promise<RefundResult> {
+    const operation = 'refund';
+    const body = JSON.stringify({
+      transaction_id: request.providerTransactionId,
+      out_refund_no: request.refundNo,
+      reason: request.reason.slice(0, 80),
+      notify_url: request.notifyUrl,
+      amount: {
+        refund: toWechatPayAmount(request.amount),
+        total: toWechatPayAmount(request.paymentAmount),
+        currency: 'CNY',
+      },
+    });
+    const answer = await this.call('POST', '/v3/refund/domestic/refunds', body, operation);
+    if (answer.status === 200 && answer.json !== undefined) return this.refundState(operation, request, answer.json);
+    const refusal = this.refused(operation, answer);
+    if (refusal.code === 'PROVIDER_UNAVAILABLE') throw refusal;
+    const code = typeof answer.json?.code === 'string' ? answer.json.code.slice(0, 64) : `HTTP_${answer.status}`;
+    const message = typeof answer.json?.message === 'string' ? `: ${answer.json.message.slice(0, 120)}` : '';
+    return { status: 'failed', providerStatus: code, failureReason: `${code}${message}` };
+  }
+
+  /** GET /v3/refund/domestic/refunds/{out_refund_no}: the refund's status; RESOURCE_NOT_EXISTS is not-found. */
+  async queryRefund(request: RefundRequest): Promise<RefundResult> {
+    const operation = 'refund query';
+    const path = `/v3/refund/domestic/refunds/${encodeURIComponent(request.refundNo)}`;
+    const answer = await this.call('GET', path, '', operation);
+    if (answer.status === 404 && answer.json?.code === 'RESOURCE_NOT_EXISTS') {
+      return { status: 'not-found', providerStatus: 'RESOURCE_NOT_EXISTS' };
+    }
+    if (answer.status !== 200 || answer.json === undefined) throw this.refused(operation, answer);
+    return this.refundState(operation, request, answer.json);
+  }
+
+  private refundState(operation: string, request: RefundRequest, json: WechatpayJson): RefundResult {
+    if (json.out_refund_no !== request.refundNo) {
+      throw new ProviderError('PROVIDER_ANSWER_INVALID', `WeChat Pay ${operation} answer names another out_refund_no`);
+    }
+    const refundId = typeof json.refund_id === 'string' ? json.refund_id : undefined;
+    const status = typeof json.status === 'string' ? json.status : '';
+    switch (status) {
+      case 'SUCCESS':
+        return { status: 'succeeded', providerRefundId: refundId, providerStatus: status };
+      case 'PROCESSING':
+        return { status: 'pending', providerRefundId: refundId, providerStatus: status };
+      case 'CLOSED':
+      case 'ABNORMAL':
+        // ABNORMAL: the buyer's account cannot take the money back; it needs handling outside this refund.
+        return { status: 'failed', providerRefundId: refundId, providerStatus: status, failureReason: status };
+      default:
+        throw new ProviderError('PROVIDER_ANSWER_INVALID', `WeChat Pay ${operation} answer has an unknown status`);
+    }
   }
 
   private async call(method: 'GET' | 'POST', path: string, body: string, operation: string): Promise<ApiAnswer> {
