@@ -15,6 +15,7 @@ const customer = signToken(JWT_SECRET, { sub: 'e2e-anomaly-customer', roles: ['c
 const admin = signToken(JWT_SECRET, { sub: 'e2e-admin', roles: ['admin'] });
 
 interface Anomaly {
+  id: string;
   type: string;
   orderNo: string;
   provider: string;
@@ -23,6 +24,7 @@ interface Anomaly {
   currency: string;
   detectedAt: string;
   status: string;
+  refundId: string | null;
 }
 
 interface AnomalyPage {
@@ -52,6 +54,8 @@ describe('payment anomalies, end to end', () => {
       ALIPAY_PRIVATE_KEY: keys.app.privateKeyPkcs8Base64,
       ALIPAY_PUBLIC_KEY: keys.alipay.publicKeyPem,
       ALIPAY_GATEWAY_URL: simulator.gatewayUrl,
+      // Nothing is refunded automatically here: every anomaly waits in the queue for an admin.
+      ANOMALY_AUTO_REFUND: '',
     });
   }, 120_000);
 
@@ -116,6 +120,7 @@ describe('payment anomalies, end to end', () => {
 
     const anomaly = await anomalyOf(order.orderNo, 'DUPLICATE_PAYMENT');
     expect(anomaly).toEqual({
+      id: expect.any(String),
       type: 'DUPLICATE_PAYMENT',
       orderNo: order.orderNo,
       provider: 'alipay',
@@ -124,6 +129,10 @@ describe('payment anomalies, end to end', () => {
       currency: 'CNY',
       detectedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       status: 'REFUND_REQUIRED',
+      refundId: null,
+      resolvedBy: null,
+      resolutionReason: null,
+      resolvedAt: null,
     });
     const all = await api<AnomalyPage>('GET', '/api/v1/admin/anomalies?pageSize=100', admin);
     expect(all.body.items.filter((a) => a.orderNo === order.orderNo)).toHaveLength(1);
@@ -153,5 +162,99 @@ describe('payment anomalies, end to end', () => {
 
   it('keeps the anomaly list to admins', async () => {
     expect((await api('GET', '/api/v1/admin/anomalies', customer)).status).toBe(403);
+  });
+
+  const ledgerOf = async (orderNo: string) =>
+    (
+      await api<{ entries: { transactionId: string; account: string; side: string; amount: number }[] }>(
+        'GET',
+        `/api/v1/admin/orders/${orderNo}/ledger`,
+        admin,
+      )
+    ).body.entries;
+
+  it('an admin refunds a duplicate from the queue: the second trade only, once, the anomaly REFUNDED', async () => {
+    const order = await orderWithQrPayment();
+    const first = await simulator.pay(order.orderNo);
+    const second = await simulator.pay(order.orderNo, { newTransaction: true });
+    expect(second.body).toBe('success');
+    const anomaly = await eventually(async () => {
+      const found = await anomalyOf(order.orderNo, 'DUPLICATE_PAYMENT');
+      return found.providerTransactionId === second.notification.trade_no ? found : undefined;
+    });
+    const refund = await api<{ refundId: string; status: string; amount: number }>(
+      'POST',
+      `/api/v1/admin/anomalies/${anomaly.id}/refund`,
+      admin,
+      { reason: 'paid twice' },
+    );
+    expect(refund.status).toBe(201);
+    expect(refund.body).toMatchObject({ status: 'SUCCEEDED', amount: order.totalAmount, provider: 'alipay' });
+    const again = await api<{ code: string }>('POST', `/api/v1/admin/anomalies/${anomaly.id}/refund`, admin, {});
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('ANOMALY_NOT_REFUNDABLE');
+    const after = await anomalyOf(order.orderNo, 'DUPLICATE_PAYMENT');
+    expect(after).toMatchObject({ status: 'REFUNDED', refundId: refund.body.refundId });
+    const requests = simulator.refundRequests().map((r) => JSON.parse(r.biz_content) as { trade_no: string });
+    expect(requests.filter((r) => r.trade_no === second.notification.trade_no)).toHaveLength(1);
+    expect(requests.filter((r) => r.trade_no === first.notification.trade_no)).toHaveLength(0);
+    // The order's timeline shows the anomaly refund and who asked.
+    const timeline = await eventually(async () => {
+      const o = await api<{ timeline: { event: string; actor: string }[] }>(
+        'GET',
+        `/api/v1/orders/${order.orderNo}`,
+        customer,
+      );
+      return o.body.timeline.find((e) => e.event === 'anomaly-refunded') ? o.body.timeline : undefined;
+    });
+    expect(timeline.find((e) => e.event === 'anomaly-refunded')).toMatchObject({ actor: 'e2e-admin' });
+  });
+
+  it('an admin dismisses an anomaly with a reason: DISMISSED, its money released from refunds-due', async () => {
+    const order = await orderWithQrPayment();
+    const result = await simulator.pay(order.orderNo, { amount: '0.01' });
+    const anomaly = await anomalyOf(order.orderNo, 'AMOUNT_MISMATCH');
+    const missingReason = await api('POST', `/api/v1/admin/anomalies/${anomaly.id}/dismiss`, admin, {});
+    expect(missingReason.status).toBe(400);
+    const dismissed = await api<Anomaly & { resolvedBy: string; resolutionReason: string }>(
+      'POST',
+      `/api/v1/admin/anomalies/${anomaly.id}/dismiss`,
+      admin,
+      { reason: 'buyer paid the rest by bank transfer' },
+    );
+    expect(dismissed.status).toBe(200);
+    expect(dismissed.body).toMatchObject({
+      status: 'DISMISSED',
+      resolvedBy: 'e2e-admin',
+      resolutionReason: 'buyer paid the rest by bank transfer',
+      providerTransactionId: result.notification.trade_no,
+    });
+    const twice = await api<{ code: string }>('POST', `/api/v1/admin/anomalies/${anomaly.id}/dismiss`, admin, {
+      reason: 'again',
+    });
+    expect(twice.body.code).toBe('ANOMALY_NOT_DISMISSABLE');
+    const entries = await eventually(async () => {
+      const e = await ledgerOf(order.orderNo);
+      return new Set(e.map((x) => x.transactionId)).size === 3 ? e : undefined;
+    });
+    const balance = (account: string) =>
+      entries
+        .filter((e) => e.account === account)
+        .reduce((sum, e) => sum + (e.side === 'credit' ? e.amount : -e.amount), 0);
+    expect(balance('liabilities:refunds-due')).toBe(0);
+    expect(balance('revenue:retained-anomalies')).toBe(1);
+    expect(balance('liabilities:customer-orders')).toBe(0);
+  });
+
+  it('answers 404 for an unknown anomaly and 400 for a malformed id', async () => {
+    const unknown = await api<{ code: string }>(
+      'POST',
+      '/api/v1/admin/anomalies/00000000-0000-4000-8000-000000000000/refund',
+      admin,
+      {},
+    );
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('ANOMALY_NOT_FOUND');
+    expect((await api('POST', '/api/v1/admin/anomalies/not-a-uuid/dismiss', admin, { reason: 'x' })).status).toBe(400);
   });
 });

@@ -6,6 +6,7 @@ describeServiceBasics(service, schema, [
   'inbox_events',
   'order_lines',
   'order_timeline',
+  'order_shipments',
   'orders',
   'outbox_events',
   'products',

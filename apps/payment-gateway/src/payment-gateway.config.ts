@@ -59,9 +59,12 @@ export class PaymentGatewayConfig extends ProviderClientEnv(ServiceConfig) {
   @Max(100)
   PAYMENT_QUERY_MAX_ATTEMPTS = 10;
 
+  /** Variables whose empty value is a value, not "unset" (see loadConfig). */
+  static readonly keepEmpty = ['ANOMALY_AUTO_REFUND'];
+
   /**
    * Anomaly types refunded automatically and in full through the provider that took the money (comma-separated;
-   * empty: none). The rest wait for an admin to refund or dismiss them.
+   * set but empty: none). The rest wait for an admin to refund or dismiss them.
    */
   @Matches(
     /^$|^(AMOUNT_MISMATCH|ORPHAN_PAYMENT|LATE_PAYMENT|DUPLICATE_PAYMENT)(,(AMOUNT_MISMATCH|ORPHAN_PAYMENT|LATE_PAYMENT|DUPLICATE_PAYMENT))*$/,

@@ -15,4 +15,6 @@ describeServiceBasics({ ...service, configSchema: BasicsConfig }, schema, [
   'payment_anomalies',
   'payment_attempts',
   'provider_request_log',
+  'captured_payments',
+  'refunds',
 ]);

@@ -37,6 +37,16 @@ describe('loadConfig', () => {
     expect(config.LOG_LEVEL).toBe('info');
   });
 
+  it('keeps an empty value for the variables a schema lists in keepEmpty (empty is a value there)', () => {
+    class WithList extends ExampleConfig {
+      static readonly keepEmpty = ['AUTO_LIST'];
+      @IsString()
+      AUTO_LIST = 'A,B';
+    }
+    expect(loadConfig(WithList, 'example', { API_SECRET: 's', AUTO_LIST: '' }).AUTO_LIST).toBe('');
+    expect(loadConfig(WithList, 'example', { API_SECRET: 's' }).AUTO_LIST).toBe('A,B');
+  });
+
   it('names every bad or missing variable at once', () => {
     const problems = problemsOf({
       PORT: 'eighty',

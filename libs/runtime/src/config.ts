@@ -27,7 +27,9 @@ function describe(error: ValidationError, env: Record<string, string | undefined
 
 /**
  * Builds a config object from environment variables and validates it with the schema's class-validator rules.
- * Empty strings count as unset so that defaults apply; unknown variables are ignored.
+ * Empty strings count as unset so that defaults apply, except for the variables a schema lists in its static
+ * `keepEmpty` (where an empty value means something, e.g. ANOMALY_AUTO_REFUND= "refund nothing automatically");
+ * unknown variables are ignored.
  */
 export function loadConfig<T extends object>(
   schema: new () => T,
@@ -35,10 +37,11 @@ export function loadConfig<T extends object>(
   env: Record<string, string | undefined> = process.env,
 ): T {
   const defaults = new schema() as Record<string, unknown>;
+  const keepEmpty = new Set((schema as { keepEmpty?: readonly string[] }).keepEmpty ?? []);
   const plain: Record<string, unknown> = {};
   for (const key of Object.keys(defaults)) {
     const value = env[key];
-    if (value !== undefined && value.trim() !== '') plain[key] = value.trim();
+    if (value !== undefined && (value.trim() !== '' || keepEmpty.has(key))) plain[key] = value.trim();
   }
   const config = plainToInstance(schema, plain, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false, forbidUnknownValues: true });

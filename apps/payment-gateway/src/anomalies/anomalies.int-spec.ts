@@ -118,6 +118,7 @@ describe('payment-gateway records payment anomalies', () => {
     const page = await list('?type=DUPLICATE_PAYMENT');
     expect(page.items.filter((a) => a.orderNo === orderNo)).toEqual([
       {
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         type: 'DUPLICATE_PAYMENT',
         orderNo,
         provider: 'alipay',
@@ -125,7 +126,12 @@ describe('payment-gateway records payment anomalies', () => {
         amount: 19_600,
         currency: 'CNY',
         detectedAt: event.payload['detectedAt'],
+        // No provider is configured here, so nothing can refund it automatically: it waits for an admin.
         status: 'REFUND_REQUIRED',
+        refundId: null,
+        resolvedBy: null,
+        resolutionReason: null,
+        resolvedAt: null,
       },
     ]);
   });
