@@ -15,6 +15,7 @@ import { ProviderRegistry, createProviderRegistry } from './providers/provider-r
 import { AttemptClosingService } from './query/attempt-closing.service';
 import { OrderEventsHandler } from './query/order-events.handler';
 import { PaymentQueryService } from './query/payment-query.service';
+import { RefundEventsHandler } from './refunds/refund-events.handler';
 import { RefundSweepService } from './refunds/refund-sweep.service';
 import { RefundsController } from './refunds/refunds.controller';
 import { RefundsService } from './refunds/refunds.service';
@@ -39,6 +40,7 @@ export class AppModule {
         AnomalyEventsHandler,
         OrderEventsHandler,
         RefundsController,
+        RefundEventsHandler,
       ],
       providers: [
         // Built once at start: clients parse their keys here, so a broken key never waits for the first payment.

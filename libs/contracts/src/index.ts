@@ -15,6 +15,13 @@ export {
 } from './events/payment-anomaly-detected.v1';
 export type { PaymentAnomalyType } from './events/payment-anomaly-detected.v1';
 export { ORDER_CANCEL_REASONS, OrderCancelledV1 } from './events/order-cancelled.v1';
-export { REFUND_KINDS, RefundFailedV1, RefundSucceededV1, refundOutcomeEventId } from './events/refund.v1';
+export {
+  REFUND_KINDS,
+  RefundFailedV1,
+  RefundNotifiedV1,
+  RefundSucceededV1,
+  refundNotifiedEventId,
+  refundOutcomeEventId,
+} from './events/refund.v1';
 export type { RefundKind } from './events/refund.v1';
 export { AnomalyDismissedV1, anomalyDismissedEventId } from './events/anomaly-dismissed.v1';

@@ -10,6 +10,7 @@ export const Topics = {
   PaymentAnomalyDetected: 'payments.payment-anomaly-detected.v1',
   RefundSucceeded: 'payments.refund-succeeded.v1',
   RefundFailed: 'payments.refund-failed.v1',
+  RefundNotified: 'payments.refund-notified.v1',
   AnomalyDismissed: 'payments.anomaly-dismissed.v1',
 } as const;
 

@@ -34,6 +34,11 @@ export interface VerifiedNotification {
    * refuse a second delivery of the same signed request within the freshness window.
    */
   readonly replayKey?: string;
+  /**
+   * For kind 'refund': our key of the refund it reports (Alipay out_biz_no, WeChat Pay out_refund_no, Stripe
+   * metadata.refund_no), so the payment-gateway can settle that refund now rather than at its next query.
+   */
+  readonly refundNo?: string;
 }
 
 /** Why a provider notification was refused; stable values for metrics, logs and the reject answer. */

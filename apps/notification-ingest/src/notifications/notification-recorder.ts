@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { paymentSucceededEventId } from '@shop/contracts';
-import { MessagingService } from '@shop/messaging';
+import { RefundNotifiedV1, Topics, paymentSucceededEventId, refundNotifiedEventId } from '@shop/contracts';
+import { MessagingService, addToOutbox } from '@shop/messaging';
 import type { VerifiedNotification } from '@shop/providers';
 import type { CallbackOutcome } from '../callbacks/callback-outcome';
 import { type KnownOrder, KnownOrdersService } from '../orders/known-orders.service';
 import type { NotificationClassification } from './notification-classification';
-import { writePaymentSucceeded } from './payment-event';
+import { INGEST_PRODUCER, writePaymentSucceeded } from './payment-event';
 import { ReplayKeys } from './replay-keys';
 
 /** Where and when a notification arrived, beside what it says. */
@@ -27,6 +27,8 @@ export interface RecordedNotification {
   readonly classification: NotificationClassification | undefined;
   /** The PaymentSucceeded event id, for payments (also when an earlier notification already wrote the event). */
   readonly eventId: string | undefined;
+  /** A refund notification that went out as RefundNotified. */
+  readonly refundNotified?: boolean;
 }
 
 /**
@@ -93,6 +95,24 @@ export class NotificationRecorder {
         ],
       );
       if (inserted.length === 0) return { outcome: 'duplicate', classification: undefined, eventId: undefined };
+      if (notification.kind === 'refund' && notification.refundNo !== undefined) {
+        // Not a payment, never: the payment-gateway settles the named refund by asking its provider.
+        const payload: RefundNotifiedV1 = {
+          provider: notification.provider,
+          refundNo: notification.refundNo.slice(0, 64),
+          providerStatus: notification.tradeStatus.slice(0, 100),
+          notifiedAt: receipt.receivedAt.toISOString(),
+        };
+        await addToOutbox(manager, INGEST_PRODUCER, {
+          topic: Topics.RefundNotified,
+          type: RefundNotifiedV1.type,
+          version: RefundNotifiedV1.version,
+          key: payload.refundNo,
+          eventId: refundNotifiedEventId(notification.provider, notification.notificationKey),
+          payload,
+        });
+        return { outcome: 'ignored', classification, eventId: undefined, refundNotified: true };
+      }
       if (!isPayment || order === undefined || eventId === undefined) {
         return { outcome: classification === 'orphan' ? 'orphan' : 'ignored', classification, eventId: undefined };
       }
@@ -113,7 +133,9 @@ export class NotificationRecorder {
       if (!written) return { outcome: 'duplicate', classification, eventId };
       return { outcome: classification === 'payment' ? 'accepted' : 'amount_mismatch', classification, eventId };
     });
-    if (recorded.outcome === 'accepted' || recorded.outcome === 'amount_mismatch') this.messaging.nudgeRelay();
+    if (recorded.outcome === 'accepted' || recorded.outcome === 'amount_mismatch' || recorded.refundNotified) {
+      this.messaging.nudgeRelay();
+    }
     return recorded;
   }
 }

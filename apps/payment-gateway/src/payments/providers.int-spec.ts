@@ -394,6 +394,79 @@ describe('payment-gateway with WeChat Pay, UnionPay and Stripe', () => {
       expect((await attemptOf(orderNo)).status).toBe('CLOSED');
     });
   });
+
+  describe('WeChat Pay refunds', () => {
+    function refundNotified(refundNo: string, eventId = randomUUID()): EventEnvelope {
+      return {
+        eventId,
+        type: 'RefundNotified',
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        key: refundNo,
+        producer: 'test',
+        payload: { provider: 'wechatpay', refundNo, providerStatus: 'SUCCESS', notifiedAt: new Date().toISOString() },
+      };
+    }
+
+    it('a refund the answer only accepted settles on its notification, once however often it is notified', async () => {
+      const orderNo = newOrderNo();
+      expect((await pay(orderNo, 'wechatpay', 'native')).statusCode).toBe(201);
+      const transactionId = wechat.setTradeState(orderNo, 'SUCCESS').transactionId!;
+      await db.query(
+        `INSERT INTO captured_payments (provider, provider_transaction_id, order_no, amount, currency, captured_at)
+         VALUES ('wechatpay', $1, $2, 12800, 'CNY', now())`,
+        [transactionId, orderNo],
+      );
+      const created = await gateway.request({
+        method: 'POST',
+        url: '/internal/v1/refunds',
+        payload: {
+          orderNo,
+          provider: 'wechatpay',
+          providerTransactionId: transactionId,
+          amount: 1000,
+          currency: 'CNY',
+          reason: 'returned',
+          actor: 'admin-1',
+        },
+      });
+      expect(created.statusCode).toBe(201);
+      const refund = created.json<{ refundId: string; status: string }>();
+      expect(refund.status).toBe('PENDING');
+      // The sweep would not look again for an hour: only the notification can settle it now.
+      await db.query(`UPDATE refunds SET next_check_at = now() + interval '1 hour' WHERE id = $1`, [refund.refundId]);
+      await eventually(async () =>
+        wechat.refunds().some((r) => r.status === 'SUCCESS' && r.transactionId === transactionId) ? true : undefined,
+      );
+      const [{ provider_refund_no: refundNo }] = await db.query(
+        'SELECT provider_refund_no FROM refunds WHERE id = $1',
+        [refund.refundId],
+      );
+      const repeated = refundNotified(refundNo);
+      await producer.send({
+        topic: physicalName(settings, Topics.RefundNotified),
+        acks: -1,
+        messages: [
+          ...Array.from({ length: 10 }, () => ({ key: refundNo, value: JSON.stringify(repeated) })),
+          { key: refundNo, value: JSON.stringify(refundNotified(refundNo)) },
+          // A refund that is not ours: acknowledged, nothing changes.
+          { key: 'RFunknown', value: JSON.stringify(refundNotified('RF00000000000000000000000000000000')) },
+        ],
+      });
+      await applied(repeated.eventId);
+      const settled = await eventually(async () => {
+        const [row] = await db.query('SELECT status FROM refunds WHERE id = $1', [refund.refundId]);
+        return row.status === 'SUCCEEDED' ? row : undefined;
+      });
+      expect(settled.status).toBe('SUCCEEDED');
+      const events = await db.query(
+        `SELECT 1 FROM outbox_events WHERE envelope->>'type' = 'RefundSucceeded' AND envelope->'payload'->>'refundId' = $1`,
+        [refund.refundId],
+      );
+      expect(events).toHaveLength(1);
+      expect(wechat.refunds().filter((r) => r.transactionId === transactionId)).toHaveLength(1);
+    });
+  });
 });
 
 describe('payment-gateway with no provider configured', () => {

@@ -5,6 +5,7 @@ import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import {
   RefundFailedV1,
   RefundSucceededV1,
+  type RefundNotifiedV1,
   Topics,
   isProviderName,
   type ProviderName,
@@ -12,7 +13,7 @@ import {
   type PaymentAnomalyType,
   type RefundKind,
 } from '@shop/contracts';
-import { MessagingService, addToOutbox } from '@shop/messaging';
+import { MessagingService, addToOutbox, recordInInbox } from '@shop/messaging';
 import { Money, parseCurrency } from '@shop/money';
 import { ProviderError, type RefundCapable, type RefundResult } from '@shop/providers';
 import { PAYMENT_GATEWAY_CONSUMER as PAYMENT_GATEWAY_SERVICE } from '../payments/payments.service';
@@ -354,6 +355,41 @@ export class RefundsService {
       this.logger.log({ refundId, status, msg: 'refund final' });
     }
     return status;
+  }
+
+  /**
+   * A provider notified one of our refunds: settle it now by asking the provider (send() queries a sent refund,
+   * and re-sends one whose answer was lost, with the same key), rather than believe the notification. Once per
+   * event id (inbox); a refund that is not ours, or already final, changes nothing. A provider that cannot be
+   * reached leaves the refund to the sweep.
+   */
+  async settleNotified(eventId: string, notified: RefundNotifiedV1): Promise<RefundStatus | 'unknown' | 'duplicate'> {
+    const refundId = await this.dataSource.transaction(async (manager) => {
+      if (!(await recordInInbox(manager, PAYMENT_GATEWAY_SERVICE, eventId, Topics.RefundNotified))) return null;
+      const [row]: { id: string }[] = await manager
+        .query(
+          `UPDATE refunds SET next_check_at = now() WHERE provider = $1 AND provider_refund_no = $2 AND status = 'PENDING'
+         RETURNING id`,
+          [notified.provider, notified.refundNo],
+        )
+        .then((answer: [{ id: string }[], number]) => answer[0]);
+      if (row) return row.id;
+      const [known]: { id: string }[] = await manager.query(
+        'SELECT id FROM refunds WHERE provider = $1 AND provider_refund_no = $2',
+        [notified.provider, notified.refundNo],
+      );
+      return known?.id ?? undefined;
+    });
+    if (refundId === null) return 'duplicate';
+    if (refundId === undefined) {
+      this.logger.warn({
+        refundNo: notified.refundNo,
+        provider: notified.provider,
+        msg: 'notification of a refund that is not ours',
+      });
+      return 'unknown';
+    }
+    return this.send(refundId);
   }
 
   /** The refund a provider notification names by our key (provider_refund_no), if it is ours. */

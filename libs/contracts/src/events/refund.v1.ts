@@ -93,3 +93,36 @@ export class RefundFailedV1 extends RefundOutcomeV1 {
 export function refundOutcomeEventId(refundId: string, type: 'RefundSucceeded' | 'RefundFailed'): string {
   return deterministicEventId('payment-gateway', refundId, type);
 }
+
+/**
+ * Payload of Topics.RefundNotified: a verified provider notification about one of our refunds (WeChat Pay
+ * REFUND.*, Alipay's refund notification, Stripe refund.*). Not itself an outcome: the payment-gateway settles the
+ * named refund by asking the provider at once, so a forged or stale notification can never decide a refund. Keyed
+ * by the refund key; the event id follows from the notification, so repeats collapse.
+ */
+export class RefundNotifiedV1 {
+  static readonly type = 'RefundNotified';
+  static readonly version = 1;
+
+  @IsIn(PROVIDER_NAMES)
+  provider!: string;
+
+  /** Our key of the refund at the provider (refunds.provider_refund_no). */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  refundNo!: string;
+
+  /** The provider's own status word in the notification, for logs. */
+  @IsString()
+  @MaxLength(100)
+  providerStatus!: string;
+
+  @IsISO8601()
+  notifiedAt!: string;
+}
+
+/** One event per provider notification: its retries (same notification key) are the same event. */
+export function refundNotifiedEventId(provider: string, notificationKey: string): string {
+  return deterministicEventId(provider, notificationKey, RefundNotifiedV1.type);
+}

@@ -450,7 +450,7 @@ describe('StripeSimulator webhooks into StripeNotificationVerifier.verify', () =
     expect(received[2].notification!.providerTransactionId).not.toBe(fromSession.providerTransactionId);
   });
 
-  it('sends arbitrary events, which the verifier acknowledges as other', async () => {
+  it('sends arbitrary events, which the verifier acknowledges (charge.refunded as a refund)', async () => {
     const result = await simulator.sendEvent('charge.refunded', {
       id: 'ch_3Refund',
       object: 'charge',
@@ -460,7 +460,7 @@ describe('StripeSimulator webhooks into StripeNotificationVerifier.verify', () =
       payment_intent: 'pi_3Refund',
     });
     expect(result).toMatchObject({ status: 200, body: '{"received":true}' });
-    expect(received[0].notification).toMatchObject({ kind: 'other', tradeStatus: 'charge.refunded' });
+    expect(received[0].notification).toMatchObject({ kind: 'refund', tradeStatus: 'charge.refunded' });
   });
 
   it("signs exactly as the official SDK: constructEvent accepts the simulator's deliveries", async () => {

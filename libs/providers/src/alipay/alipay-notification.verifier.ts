@@ -109,6 +109,7 @@ export class AlipayNotificationVerifier implements NotificationVerifier {
         amount,
         paidAt,
         tradeStatus: fields.trade_status,
+        ...(fields.out_biz_no ? { refundNo: fields.out_biz_no } : {}),
         fields: Object.freeze(fields),
       },
     };

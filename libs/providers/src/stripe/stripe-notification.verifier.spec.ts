@@ -134,7 +134,22 @@ describe('StripeNotificationVerifier.verify: mapping', () => {
     });
   });
 
-  it('maps any other event type to other (acknowledged and ignored), with a best-effort amount', () => {
+  it('maps charge.refunded and refund.* to refund (never a payment), with our refund key when the refund has it', () => {
+    const updated = verify(
+      event('refund.updated', {
+        id: 're_3X',
+        object: 'refund',
+        amount: 100,
+        currency: 'cny',
+        payment_intent: PI,
+        status: 'succeeded',
+        metadata: { order_no: 'ORD_1001', refund_no: 'RF0123' },
+      }),
+    );
+    expect(updated).toMatchObject({ kind: 'refund', refundNo: 'RF0123', providerTransactionId: PI });
+  });
+
+  it('maps any other event type to other (acknowledged and ignored), with a best-effort amount (a refund too)', () => {
     const refunded = verify(
       event('charge.refunded', {
         id: 'ch_3X',
@@ -146,7 +161,7 @@ describe('StripeNotificationVerifier.verify: mapping', () => {
         metadata: {},
       }),
     );
-    expect(refunded).toMatchObject({ kind: 'other', orderNo: '', providerTransactionId: PI, paidAt: undefined });
+    expect(refunded).toMatchObject({ kind: 'refund', orderNo: '', providerTransactionId: PI, paidAt: undefined });
     expect(refunded.amount.equals(Money.of(1230, 'CNY'))).toBe(true);
     const customer = verify(event('customer.created', { id: 'cus_1', object: 'customer' }));
     expect(customer).toMatchObject({ kind: 'other', providerTransactionId: 'cus_1' });

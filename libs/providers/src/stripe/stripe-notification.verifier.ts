@@ -136,6 +136,9 @@ function mapEvent(parsed: unknown, header: string, timestamp: number): Notificat
       notification: {
         ...base,
         kind: kind === 'payment-succeeded' ? 'other' : kind,
+        ...(kind === 'refund' && object.object === 'refund' && typeof refundNoOf(object) === 'string'
+          ? { refundNo: refundNoOf(object) }
+          : {}),
         orderNo: orderNo ?? '',
         providerTransactionId: paymentIntentIdOf(object) ?? (typeof object.id === 'string' ? object.id : ''),
         amount: bestEffortAmount(object),
@@ -252,4 +255,12 @@ function headerValue(
     found = value;
   }
   return found;
+}
+
+/** Our key of a refund object (metadata.refund_no, set by StripeClient.refundPayment). */
+function refundNoOf(object: Readonly<Record<string, unknown>>): string | undefined {
+  const metadata = object.metadata;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const refundNo = (metadata as Record<string, unknown>).refund_no;
+  return typeof refundNo === 'string' && refundNo !== '' ? refundNo : undefined;
 }

@@ -153,6 +153,24 @@ function rejection(input: NotificationInput): NotificationRejection {
 }
 
 describe('WechatPayNotificationVerifier.verify', () => {
+  it.each(['REFUND.SUCCESS', 'REFUND.ABNORMAL', 'REFUND.CLOSED'])(
+    'reads %s as a refund of our out_refund_no, never as a payment',
+    (eventType) => {
+      const refund = {
+        mchid: transaction().mchid,
+        out_trade_no: 'ORD_1001',
+        transaction_id: '4200000001202611270000000001',
+        out_refund_no: 'RF0123456789abcdef0123456789abcdef',
+        refund_id: '50000000382019052709732678859',
+        refund_status: eventType.slice('REFUND.'.length),
+        success_time: '2026-11-27T10:00:00+08:00',
+        amount: { total: 1230, refund: 100, payer_total: 1230, payer_refund: 100 },
+      };
+      const verified = accepted(notify({ eventType, transaction: refund }));
+      expect(verified).toMatchObject({ kind: 'refund', refundNo: 'RF0123456789abcdef0123456789abcdef' });
+    },
+  );
+
   it('accepts a notification signed with the WeChat Pay public key (PUB_KEY_ID mode) and maps it', () => {
     const input = notify();
     const verified = accepted(input);

@@ -194,6 +194,9 @@ export class WechatPayNotificationVerifier implements NotificationVerifier {
         amount,
         paidAt,
         tradeStatus,
+        ...(eventType.startsWith('REFUND.') && typeof tx.out_refund_no === 'string' && tx.out_refund_no !== ''
+          ? { refundNo: tx.out_refund_no }
+          : {}),
         fields: Object.freeze(auditFields(envelope, plaintext, { timestamp, nonce, signature, serial })),
         replayKey: `${timestamp}:${nonce}`,
       },
