@@ -144,12 +144,11 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s expiry and active query, 
     expect(anomaly).toMatchObject({ provider: driver.provider, providerTransactionId: late.transactionId });
     expect((await orderOf(order.orderNo)).status).toBe('CANCELLED');
     // The money did arrive: the journal records it, held on refunds-due, and (LATE_PAYMENT being refunded
-    // automatically by default) given back where the provider's refunds are built (all but UnionPay here).
-    const refundable = driver.provider !== 'unionpay';
+    // automatically by default) given back.
     const entries = await eventually(
       async () => {
         const posted = await ledgerOf(order.orderNo);
-        return new Set(posted.map((e) => e.transactionId)).size === (refundable ? 3 : 2) ? posted : undefined;
+        return new Set(posted.map((e) => e.transactionId)).size === 3 ? posted : undefined;
       },
       { timeoutMs: 30_000, message: 'the late payment booked (and refunded)' },
     );
@@ -158,6 +157,6 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s expiry and active query, 
         .filter((e) => e.account === account)
         .reduce((sum, e) => sum + (e.side === 'credit' ? e.amount : -e.amount), 0);
     expect(balance('liabilities:customer-orders')).toBe(0);
-    expect(balance('liabilities:refunds-due')).toBe(refundable ? 0 : order.totalAmount);
+    expect(balance('liabilities:refunds-due')).toBe(0);
   }, 90_000);
 });

@@ -155,11 +155,8 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s, end to end', (name) => {
     expect(await ledgerOf(order.orderNo)).toEqual([]);
   });
 
-  // Stripe and WeChat Pay refund (ANOMALY_AUTO_REFUND covers DUPLICATE_PAYMENT by default); UnionPay's refunds are
-  // not built yet, so its duplicates wait for an admin.
-  const refundsAutomatically = name === 'stripe' || name === 'wechatpay';
-
-  it('a second payment of a paid order is a DUPLICATE_PAYMENT, held on refunds-due (and refunded where it can be)', async () => {
+  // ANOMALY_AUTO_REFUND covers DUPLICATE_PAYMENT by default: the second payment goes back to the buyer by itself.
+  it('a second payment of a paid order is a DUPLICATE_PAYMENT, held on refunds-due and refunded automatically', async () => {
     const order = await startPayment();
     const first = await driver.pay(order.orderNo);
     await paidOrder(order.orderNo);
@@ -177,16 +174,16 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s, end to end', (name) => {
     const anomaly = await eventually(
       async () => {
         const now = await anomalyOf(order.orderNo, 'DUPLICATE_PAYMENT');
-        return now.status === (refundsAutomatically ? 'REFUNDED' : 'REFUND_REQUIRED') ? now : undefined;
+        return now.status === 'REFUNDED' ? now : undefined;
       },
       { timeoutMs: 30_000, message: 'the duplicate settled' },
     );
-    expect(anomaly.status).toBe(refundsAutomatically ? 'REFUNDED' : 'REFUND_REQUIRED');
+    expect(anomaly.status).toBe('REFUNDED');
     const after = await orderOf(order.orderNo);
     expect(after.timeline.filter((t) => t.event === 'paid')).toHaveLength(1);
     // The journal records every money movement: both payments in, the second held on refunds-due until it goes
     // back to the buyer.
-    const postings = refundsAutomatically ? 4 : 3;
+    const postings = 4;
     const entries = await eventually(async () => {
       const e = await ledgerOf(order.orderNo);
       return new Set(e.map((x) => x.transactionId)).size === postings ? e : undefined;
@@ -196,10 +193,8 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s, end to end', (name) => {
         .filter((e) => e.account === account)
         .reduce((sum, e) => sum + (e.side === 'credit' ? e.amount : -e.amount), 0);
     expect(balance('liabilities:customer-orders')).toBe(order.totalAmount);
-    expect(balance('liabilities:refunds-due')).toBe(refundsAutomatically ? 0 : order.totalAmount);
-    expect(-balance(`assets:${driver.provider}-clearing`)).toBe(
-      refundsAutomatically ? order.totalAmount : 2 * order.totalAmount,
-    );
+    expect(balance('liabilities:refunds-due')).toBe(0);
+    expect(-balance(`assets:${driver.provider}-clearing`)).toBe(order.totalAmount);
   });
 });
 
@@ -263,14 +258,14 @@ describe('two providers, one order', () => {
   });
 });
 
-describe.each(['stripe', 'wechatpay'])('%s refunds', (name) => {
+describe.each(['stripe', 'wechatpay', 'unionpay'])('%s refunds', (name) => {
   it('a partial, a second partial and the rest: each once at the provider, the order REFUNDED, the ledger even', async () => {
     const driver = providerDrivers(fixtures).find((d) => d.provider === name)!;
     const order = await orderWithPayment<Order>(system.urls['api-gateway'], customer, driver);
     const paid = await driver.pay(order.orderNo);
     await paidOrder(order.orderNo);
     const total = order.totalAmount;
-    /** Refunds and waits until the provider confirmed it (Stripe answers at once, WeChat Pay by query later). */
+    /** Refunds and waits until the provider confirmed it (Stripe at once; WeChat Pay and UnionPay by notification). */
     const refund = async (amount: number) => {
       const answer = await api<{ refundId: string; status: string; amount: number; code?: string }>(
         'POST',

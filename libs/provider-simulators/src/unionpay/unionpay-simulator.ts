@@ -36,6 +36,19 @@ export interface UnionPaySimulatorOptions {
   readonly now?: () => Date;
   /** How far txnTime may be from the simulator's clock (default 15 minutes). */
   readonly maxClockSkewMs?: number;
+  /** How long an accepted refund stays processing before it succeeds and is notified (default 200 ms). */
+  readonly refundDelayMs?: number;
+}
+
+/** A refund (backTransReq.do txnType 04) the simulator knows, as the control API lists it. */
+export interface UnionPaySimulatedRefund {
+  readonly orderId: string;
+  readonly txnTime: string;
+  readonly origQryId: string;
+  readonly txnAmt: string;
+  readonly backUrl: string;
+  readonly queryId: string;
+  status: 'processing' | 'succeeded';
 }
 
 /** paid: origRespCode 00; processing: 05; failed: another code; unpaid: known from the form, not found by query. */
@@ -169,6 +182,9 @@ export class UnionPaySimulator {
   private readonly now: () => Date;
   private readonly maxClockSkewMs: number;
   private readonly tradeMap = new Map<string, UnionPaySimulatedTrade>();
+  /** Every paid consume by queryId, a second payment of an order included: what a refund's origQryId names. */
+  private readonly byQueryId = new Map<string, UnionPaySimulatedTrade>();
+  private readonly refundMap = new Map<string, UnionPaySimulatedRefund>();
   private readonly http: SimulatorHttp;
 
   constructor(private readonly options: UnionPaySimulatorOptions) {
@@ -329,6 +345,7 @@ export class UnionPaySimulator {
   }
 
   private settle(trade: UnionPaySimulatedTrade, respCode: string): void {
+    this.byQueryId.set(trade.queryId, trade);
     if (trade.status === 'paid') return; // a paid consume stays paid; retries repeat its notification
     const now = chinaTime(this.now());
     trade.status = SUCCESS.has(respCode) ? 'paid' : 'failed';
@@ -369,6 +386,11 @@ export class UnionPaySimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const path = url.pathname;
+    if (path === '/backTransReq.do' && req.method === 'POST') {
+      const text = await this.readBody(req);
+      const isForm = (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+      return this.refund(this.parseForm(isForm ? text : undefined), res);
+    }
     if ((path === '/frontTransReq.do' || path === '/queryTrans.do') && req.method === 'POST') {
       const text = await this.readBody(req);
       const isForm = (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
@@ -414,7 +436,7 @@ export class UnionPaySimulator {
   }
 
   /** The checks every merchant request passes: versions, merchant, certId, signature, txnTime window. */
-  private checkCommon(fields: Record<string, string>, txnType: string): Refusal | undefined {
+  private checkCommon(fields: Record<string, string>, txnType: string, txnSubType = txnType): Refusal | undefined {
     for (const name of ['version', 'encoding', 'signMethod', 'txnType', 'txnSubType', 'bizType', 'accessType']) {
       if (!fields[name]) return refuse('13', name);
     }
@@ -424,7 +446,7 @@ export class UnionPaySimulator {
     if (fields.version !== '5.1.0') return refuse('10', 'version 必须为 5.1.0');
     if (fields.encoding.toUpperCase() !== 'UTF-8') return refuse('10', 'encoding 必须为 UTF-8');
     if (fields.signMethod !== '01') return refuse('10', 'signMethod 必须为 01');
-    if (fields.txnType !== txnType || fields.txnSubType !== txnType) return refuse('10', 'txnType/txnSubType');
+    if (fields.txnType !== txnType || fields.txnSubType !== txnSubType) return refuse('10', 'txnType/txnSubType');
     if (fields.bizType !== '000201') return refuse('10', 'bizType 必须为 000201');
     if (fields.accessType !== '0') return refuse('10', 'accessType 必须为 0');
     if (fields.merId !== this.options.merId) return refuse('10', '商户号错误');
@@ -490,6 +512,116 @@ export class UnionPaySimulator {
     return undefined;
   }
 
+  /** Every refund so far, oldest first (copies). */
+  refunds(): UnionPaySimulatedRefund[] {
+    return [...this.refundMap.values()].map((r) => ({ ...r }));
+  }
+
+  /**
+   * backTransReq.do txnType 04: accepts a refund of a paid consume (origQryId), once per orderId + txnTime, never
+   * above what is left of it; `refundDelayMs` later it succeeds and the back notification (txnType 04) is sent.
+   */
+  private async refund(form: Record<string, string> | Refusal, res: ServerResponse): Promise<void> {
+    const fields = this.isRefusal(form) ? {} : form;
+    let refusal = this.isRefusal(form) ? form : this.checkCommon(form, '04', '00');
+    let refund: UnionPaySimulatedRefund | undefined;
+    if (refusal === undefined) {
+      const original = this.byQueryId.get(fields.origQryId ?? '');
+      const earlier = this.refundMap.get(fields.orderId);
+      if (!/^[1-9]\d{0,11}$/.test(fields.txnAmt ?? '')) refusal = refuse('10', 'txnAmt 必须为分为单位的整数');
+      else if (!plainUrl(fields.backUrl)) refusal = refuse('10', 'backUrl 必须为不带参数的 http(s) 地址');
+      else if (original === undefined || original.status !== 'paid') refusal = refuse('35', '原交易不存在或状态不正确');
+      else if (earlier !== undefined) {
+        if (
+          earlier.txnTime !== fields.txnTime ||
+          earlier.origQryId !== fields.origQryId ||
+          earlier.txnAmt !== fields.txnAmt
+        ) {
+          refusal = refuse('12', 'orderId 已使用');
+        } else refund = earlier;
+      } else {
+        const refunded = [...this.refundMap.values()]
+          .filter((r) => r.origQryId === original.queryId)
+          .reduce((sum, r) => sum + Number(r.txnAmt), 0);
+        if (refunded + Number(fields.txnAmt) > Number(original.txnAmt)) refusal = refuse('12', '退货金额超限');
+        else {
+          refund = {
+            orderId: fields.orderId,
+            txnTime: fields.txnTime,
+            origQryId: original.queryId,
+            txnAmt: fields.txnAmt,
+            backUrl: fields.backUrl,
+            queryId: queryNumber(fields.txnTime),
+            status: 'processing',
+          };
+          this.refundMap.set(refund.orderId, refund);
+          const accepted = refund;
+          const timer = setTimeout(
+            () => void this.completeRefund(accepted).catch(() => undefined),
+            this.options.refundDelayMs ?? 200,
+          );
+          timer.unref();
+        }
+      }
+    }
+    const answer: Record<string, string> = {
+      version: '5.1.0',
+      encoding: 'UTF-8',
+      bizType: '000201',
+      txnType: '04',
+      txnSubType: '00',
+      accessType: '0',
+      merId: fields.merId ?? '',
+      orderId: fields.orderId ?? '',
+      txnTime: fields.txnTime ?? '',
+      txnAmt: fields.txnAmt ?? '',
+      origQryId: fields.origQryId ?? '',
+      signMethod: '01',
+      respCode: refusal?.respCode ?? '00',
+      respMsg: refusal?.respMsg ?? RESP_MSG['00'] ?? '成功',
+      queryId: refund?.queryId ?? '',
+    };
+    for (const key of Object.keys(answer)) if (answer[key] === '') delete answer[key];
+    const leaf = await this.leaf('valid');
+    answer.certId = serialDecimal(leaf.certPem);
+    answer.signPubKeyCert = leaf.certPem;
+    answer.signature = acpSign(answer, leaf.key);
+    this.send(res, 200, 'text/plain;charset=UTF-8', acpAnswerText(answer));
+  }
+
+  private async completeRefund(refund: UnionPaySimulatedRefund): Promise<void> {
+    refund.status = 'succeeded';
+    const leaf = await this.leaf('valid');
+    const now = chinaTime(this.now());
+    const fields: Record<string, string> = {
+      accessType: '0',
+      bizType: '000201',
+      certId: serialDecimal(leaf.certPem),
+      currencyCode: '156',
+      encoding: 'UTF-8',
+      merId: this.options.merId,
+      orderId: refund.orderId,
+      origQryId: refund.origQryId,
+      queryId: refund.queryId,
+      respCode: '00',
+      respMsg: RESP_MSG['00'] ?? '成功',
+      settleAmt: refund.txnAmt,
+      settleCurrencyCode: '156',
+      settleDate: now.slice(4, 8),
+      signMethod: '01',
+      signPubKeyCert: leaf.certPem,
+      traceNo: digits(6),
+      traceTime: now.slice(4, 14),
+      txnAmt: refund.txnAmt,
+      txnSubType: '00',
+      txnTime: refund.txnTime,
+      txnType: '04',
+      version: '5.1.0',
+    };
+    fields.signature = acpSign(fields, leaf.key);
+    await this.postNotification(refund.backUrl, fields);
+  }
+
   private async query(form: Record<string, string> | Refusal, res: ServerResponse): Promise<void> {
     const refusal = this.isRefusal(form) ? form : this.checkCommon(form, '00');
     const fields = this.isRefusal(form) ? {} : form;
@@ -506,8 +638,21 @@ export class UnionPaySimulator {
       signMethod: '01',
     };
     const trade = refusal === undefined ? this.tradeMap.get(fields.orderId) : undefined;
+    const refund = refusal === undefined && trade === undefined ? this.refundMap.get(fields.orderId) : undefined;
     if (refusal !== undefined) {
       Object.assign(answer, { respCode: refusal.respCode, respMsg: refusal.respMsg });
+    } else if (refund !== undefined && refund.txnTime === fields.txnTime) {
+      const code = refund.status === 'succeeded' ? '00' : '05';
+      Object.assign(answer, {
+        respCode: '00',
+        respMsg: RESP_MSG['00'],
+        origRespCode: code,
+        origRespMsg: RESP_MSG[code] ?? '处理中',
+        queryId: refund.queryId,
+        origQryId: refund.origQryId,
+        txnAmt: refund.txnAmt,
+        currencyCode: '156',
+      });
     } else if (trade === undefined || trade.txnTime !== fields.txnTime || trade.status === 'unpaid') {
       // UnionPay creates the consume only when the buyer submits the cashier page: before that, 34.
       Object.assign(answer, { respCode: '34', respMsg: RESP_MSG['34'] });

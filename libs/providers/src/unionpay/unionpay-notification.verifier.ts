@@ -98,12 +98,15 @@ export class UnionPayNotificationVerifier implements NotificationVerifier {
     // (31) or anything else notifies with respCode 00 too and must never read as money received.
     const consume = fields.txnType === '01' && fields.txnSubType === '01' && fields.bizType === UNIONPAY_BIZ_TYPE;
     const succeeded = consume && UNIONPAY_SUCCESS_CODES.has(fields.respCode);
+    // A refund's notification names our refund by its own orderId (the refund key), and the payment by origQryId.
+    const refund = fields.txnType === '04';
     return {
       ok: true,
       notification: {
         provider: PROVIDER,
         notificationKey: fields.queryId,
-        kind: succeeded ? 'payment-succeeded' : 'other',
+        kind: succeeded ? 'payment-succeeded' : refund ? 'refund' : 'other',
+        ...(refund ? { refundNo: fields.orderId } : {}),
         orderNo: fields.orderId,
         providerTransactionId: fields.queryId,
         amount,

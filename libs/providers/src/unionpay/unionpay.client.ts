@@ -10,6 +10,7 @@ import type {
   ProviderPaymentReference,
 } from '../provider-client';
 import { ProviderError } from '../provider-error';
+import type { RefundRequest, RefundResult } from '../refund';
 import type { UnionPayClientConfig } from './unionpay.config';
 import type { UnionPayCertVerifier } from './unionpay-certs';
 import {
@@ -141,6 +142,71 @@ export class UnionPayClient implements ProviderClient {
       paidAt: unionPayPaidAt(time, answer.traceTime),
       providerStatus: orig,
     };
+  }
+
+  /**
+   * backTransReq.do txnType 04 (refund of a consume): origQryId names the payment, orderId is our refund key and
+   * txnTime the refund's creation time, the same pair on every retry (UnionPay identifies a transaction by both).
+   * respCode 00 only accepts it: the result comes by the back notification or by queryRefund. A refusal fails the
+   * refund; transport failures throw for a retry.
+   */
+  async refundPayment(request: RefundRequest): Promise<RefundResult> {
+    if (!ORDER_ID.test(request.refundNo))
+      throw requestError('refundNo must be 8 to 40 letters or digits (UnionPay orderId)');
+    if (!httpUrlWithoutQuery(request.notifyUrl)) {
+      throw requestError('notifyUrl must be an http(s) URL without query string (UnionPay backUrl)');
+    }
+    let txnAmt: string;
+    let currencyCode: string;
+    try {
+      txnAmt = toUnionPayAmount(request.amount);
+      currencyCode = unionPayCurrencyCode(request.amount.currency);
+    } catch (error) {
+      throw requestError(error instanceof Error ? error.message : 'amount is not refundable through UnionPay');
+    }
+    const fields: Record<string, string> = {
+      ...this.commonFields('04', '00'),
+      channelType: this.config.channelType ?? '07',
+      orderId: request.refundNo,
+      txnTime: formatUnionPayTime(request.requestedAt),
+      txnAmt,
+      currencyCode,
+      origQryId: request.providerTransactionId,
+      backUrl: request.notifyUrl,
+    };
+    fields.signature = signUnionPayFields(fields, this.signKey);
+    const answer = await this.post('backTransReq.do', fields);
+    if (answer.merId !== this.config.merId || (answer.orderId !== undefined && answer.orderId !== request.refundNo)) {
+      throw new ProviderError('PROVIDER_ANSWER_INVALID', 'UnionPay refund answer names another merId or orderId');
+    }
+    const code = answer.respCode ?? '';
+    if (code === '00' || PROCESSING_CODES.has(code)) {
+      return { status: 'pending', providerRefundId: answer.queryId, providerStatus: code };
+    }
+    return {
+      status: 'failed',
+      providerStatus: code,
+      failureReason: `${code}: ${answer.respMsg ?? 'refused'}`.slice(0, 200),
+    };
+  }
+
+  /** queryTrans.do of the refund (its orderId and txnTime): origRespCode 00/A6 succeeded, 03/04/05 pending. */
+  async queryRefund(request: RefundRequest): Promise<RefundResult> {
+    const state = await this.queryPayment(request.refundNo, { txnTime: request.requestedAt });
+    switch (state.status) {
+      case 'paid':
+        return {
+          status: 'succeeded',
+          providerRefundId: state.providerTransactionId,
+          providerStatus: state.providerStatus,
+        };
+      case 'pending':
+        return { status: 'pending', providerStatus: state.providerStatus };
+      case 'not-found':
+        return { status: 'not-found', providerStatus: state.providerStatus };
+      default:
+        return { status: 'failed', providerStatus: state.providerStatus, failureReason: state.providerStatus };
+    }
   }
 
   // No closePayment: UnionPay has no close call for a web consume, which stays payable until its payTimeout. An
