@@ -128,7 +128,9 @@ describe('UnionPayNotificationVerifier.verify', () => {
     const fields = notificationFields(overrides);
     for (const key of Object.keys(fields)) if (fields[key] === '') delete fields[key];
     const verified = accepted(input({ ...fields, signature: acpSign(fields, certs.sign.privateKey) }));
-    expect(verified.kind).toBe('other');
+    // A refund is named by its own orderId (our refund key); none of them is ever a payment.
+    if (fields.txnType === '04') expect(verified).toMatchObject({ kind: 'refund', refundNo: fields.orderId });
+    else expect(verified.kind).toBe('other');
     expect(verified.paidAt).toBeUndefined();
   });
 

@@ -204,7 +204,8 @@ export class UnionPayClient implements ProviderClient {
         return { status: 'pending', providerStatus: state.providerStatus };
       case 'not-found':
         return { status: 'not-found', providerStatus: state.providerStatus };
-      default:
+      case 'closed':
+      case 'failed':
         return { status: 'failed', providerStatus: state.providerStatus, failureReason: state.providerStatus };
     }
   }
