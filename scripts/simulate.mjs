@@ -32,6 +32,11 @@ page method) pipe its answer into \`npm run simulate -- <provider> open <orderNo
                alipay, unionpay: no nonce, the same notification again (expect acknowledged, no new effect)
     late       another payment for an order already paid or cancelled/expired
                (expect acknowledged, recorded as a DUPLICATE_PAYMENT or LATE_PAYMENT anomaly)
+    refund-notify
+               the provider's notification of the order's latest refund, sent again (refund it first:
+               POST /api/v1/admin/orders/<orderNo>/refunds); alipay: TRADE_SUCCESS with refund_fee (or
+               TRADE_CLOSED after a full refund), wechatpay: REFUND.SUCCESS, unionpay: txnType 04, stripe:
+               refund.updated (expect acknowledged, never read as a payment, the refund settled once)
   orderNo:    8 to 32 letters or digits
 
 Simulator ports (set them as for \`npm start\`): ${PORTS.slice(0, 2).join(', ')},
@@ -45,6 +50,14 @@ const CONTROL_PATHS = {
   wechatpay: (orderNo) => `/_simulator/wechatpay/trades/${orderNo}/pay`,
   unionpay: (orderNo) => `/_simulator/unionpay/trades/${orderNo}/pay`,
   stripe: (orderNo) => `/_simulator/stripe/sessions/${orderNo}/pay`,
+};
+
+/** Where each simulator re-sends the notification of an order's latest refund. */
+const REFUND_NOTIFY_PATHS = {
+  alipay: (orderNo) => `/_simulator/alipay/trades/${orderNo}/refund-notify`,
+  wechatpay: (orderNo) => `/_simulator/wechatpay/trades/${orderNo}/refund-notify`,
+  unionpay: (orderNo) => `/_simulator/unionpay/trades/${orderNo}/refund-notify`,
+  stripe: (orderNo) => `/_simulator/stripe/sessions/${orderNo}/refund-notify`,
 };
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -80,6 +93,7 @@ const ACTIONS = {
     }[provider],
   ],
   late: () => [{ newTransaction: true }],
+  'refund-notify': () => [{}],
 };
 
 // `open` is not a notification: it has no control call of its own.
@@ -120,7 +134,8 @@ async function control(provider, url, options) {
     }
     const hint =
       response.status === 404
-        ? `\nStart a ${provider} payment for the order first (POST /api/v1/orders/<orderNo>/payments).`
+        ? `\nStart a ${provider} payment for the order first (POST /api/v1/orders/<orderNo>/payments)` +
+          ' (refund-notify: refund it first).'
         : response.status === 409
           ? '\nThe trade is closed at the simulator; `late` sends another payment even then.'
           : '';
@@ -229,7 +244,8 @@ async function main() {
 
   const port = simulatorPort(process.env, provider);
   if (!Number.isInteger(port) || port < 1 || port > 65535) usage(`${provider.portVariable} must be a port number.`);
-  const url = `http://127.0.0.1:${port}${CONTROL_PATHS[provider.name](encodeURIComponent(orderNo))}`;
+  const paths = action === 'refund-notify' ? REFUND_NOTIFY_PATHS : CONTROL_PATHS;
+  const url = `http://127.0.0.1:${port}${paths[provider.name](encodeURIComponent(orderNo))}`;
   const results = await Promise.all(
     ACTIONS[action](provider.name).map((options) => control(provider.name, url, options)),
   );

@@ -352,6 +352,7 @@ describe('npm run simulate: usage', () => {
       'tamper',
       'replay',
       'late',
+      'refund-notify',
     ]) {
       expect(result.stderr).toContain(word);
     }
@@ -433,7 +434,11 @@ describe('npm run simulate: what each action asks the simulator for', () => {
       const result = await simulate([provider, action, ORDER_NO], {
         [`${provider.toUpperCase()}_SIM_PORT`]: String(server.port),
       });
-      for (const call of server.calls) expect(call.path).toBe(`POST ${controlPaths[provider]}`);
+      const expected =
+        action === 'refund-notify'
+          ? controlPaths[provider].replace(/\/pay$/, '/refund-notify')
+          : controlPaths[provider];
+      for (const call of server.calls) expect(call.path).toBe(`POST ${expected}`);
       return { ...result, calls: server.calls.map((c) => c.body) };
     } finally {
       await server.close();
@@ -499,6 +504,16 @@ describe('npm run simulate: what each action asks the simulator for', () => {
     const result = await run(provider, 'late');
     expect(result.calls).toEqual([{ newTransaction: true }]);
   });
+
+  it.each(ALL_PROVIDERS)(
+    '%s refund-notify: the latest refund notified again, at its own control path',
+    async (provider) => {
+      const result = await run(provider, 'refund-notify');
+      expect(result.calls).toEqual([{}]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`${provider} refund-notify ${ORDER_NO}: 1 delivery(ies)`);
+    },
+  );
 
   it('exits 1 with the reason and a hint when the simulator refuses', async () => {
     const result = await run('wechatpay', 'pay', () => ({

@@ -192,6 +192,20 @@ describe('Alipay refunds, end to end', () => {
     expect(anomalies.body.items.filter((a) => a.orderNo === order.orderNo)).toEqual([]);
   });
 
+  it('a refund notification delivered 10 times: acknowledged each time, one refund, never a payment', async () => {
+    const order = await paidOrder(1);
+    expect((await refund(order.orderNo, 300)).body.status).toBe('SUCCEEDED');
+    const deliveries = await Promise.all(Array.from({ length: 10 }, () => simulator.notifyLatestRefund(order.orderNo)));
+    expect(deliveries.flatMap((d) => d.deliveries).map((d) => d.body)).toEqual(Array(10).fill('success'));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const after = await orderOf(order.orderNo);
+    expect(after).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 300 });
+    expect(after.refunds).toHaveLength(1);
+    expect(after.timeline.filter((e) => e.event === 'paid')).toHaveLength(1);
+    expect(after.timeline.filter((e) => e.event === 'refunded')).toHaveLength(1);
+    expect(refundsAtAlipay(order.orderNo)).toHaveLength(1);
+  });
+
   it('refuses more than was captured: 409 REFUND_EXCEEDS_CAPTURED, nothing sent to Alipay', async () => {
     const order = await paidOrder(1);
     const tooMuch = await refund(order.orderNo, order.totalAmount + 1);

@@ -373,6 +373,17 @@ export class AlipaySimulator {
     if (path === '/_simulator/alipay/trades' && req.method === 'GET') {
       return this.send(res, 200, 'application/json', JSON.stringify(this.trades()));
     }
+    const refundNotifyMatch = /^\/_simulator\/alipay\/trades\/([^/]+)\/refund-notify$/.exec(path);
+    if (refundNotifyMatch !== null && req.method === 'POST') {
+      try {
+        const result = await this.notifyLatestRefund(decodeURIComponent(refundNotifyMatch[1]));
+        return this.send(res, 200, 'application/json', JSON.stringify(result));
+      } catch (error) {
+        if (!(error instanceof SimulatorError)) throw error;
+        const status = error.code === 'SIMULATOR_TRADE_NOT_FOUND' ? 404 : 502;
+        return this.send(res, status, 'application/json', JSON.stringify({ error: error.message, code: error.code }));
+      }
+    }
     if (path === '/_simulator/alipay/refund-requests' && req.method === 'GET') {
       return this.send(res, 200, 'application/json', JSON.stringify(this.refundRequests()));
     }
@@ -654,8 +665,24 @@ export class AlipaySimulator {
   }
 
   /** The notification Alipay sends after a refund: never a new payment, and a careless merchant may read it as one. */
-  private async notifyRefund(trade: AlipaySimulatedTrade, refund: AlipaySimulatedRefund, full: boolean): Promise<void> {
-    if (trade.notifyUrl === undefined) return;
+  /** Sends the notification of the order's latest refund again, as Alipay's retries do (same notify_id). */
+  async notifyLatestRefund(outTradeNo: string): Promise<{ deliveries: NotificationDelivery[] }> {
+    const trade = this.tradeMap.get(outTradeNo);
+    const refund = trade?.refunds.at(-1);
+    if (trade === undefined || refund === undefined) {
+      throw new SimulatorError('SIMULATOR_TRADE_NOT_FOUND', `No refund of ${JSON.stringify(outTradeNo)} yet`);
+    }
+    const full = trade.status === 'TRADE_CLOSED';
+    const delivery = await this.notifyRefund(trade, refund, full);
+    return { deliveries: delivery === undefined ? [] : [delivery] };
+  }
+
+  private async notifyRefund(
+    trade: AlipaySimulatedTrade,
+    refund: AlipaySimulatedRefund,
+    full: boolean,
+  ): Promise<NotificationDelivery | undefined> {
+    if (trade.notifyUrl === undefined) return undefined;
     const now = this.now();
     const refunded = trade.refunds.reduce((sum, r) => sum + fromAlipayAmount(r.refundAmount).amount, 0);
     const fields: Record<string, string> = {
@@ -663,7 +690,8 @@ export class AlipaySimulator {
       charset: 'utf-8',
       sign_type: 'RSA2',
       buyer_id: trade.buyerId,
-      notify_id: `${chinaTime(now).slice(0, 10).replace(/-/g, '')}0022${digits(22)}`,
+      // One notify_id per refund, kept across its retries, as Alipay does.
+      notify_id: `${refund.gmtRefund.slice(0, 10).replace(/-/g, '')}0022${refund.outRequestNo.replace(/\W/g, '').slice(-22).padStart(22, '0')}`,
       notify_type: 'trade_status_sync',
       trade_status: full ? 'TRADE_CLOSED' : 'TRADE_SUCCESS',
       app_id: this.options.appId,
@@ -681,7 +709,7 @@ export class AlipaySimulator {
       ...(trade.gmtPayment !== undefined ? { gmt_payment: trade.gmtPayment } : {}),
       ...(full ? { gmt_close: chinaTime(now) } : {}),
     };
-    await this.postNotification(trade.notifyUrl, this.buildNotification(fields));
+    return this.postNotification(trade.notifyUrl, this.buildNotification(fields));
   }
 
   /** Every alipay.trade.refund request received, oldest first (copies). */

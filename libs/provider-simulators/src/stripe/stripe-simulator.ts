@@ -560,6 +560,18 @@ export class StripeSimulator {
     if (path === '/_simulator/stripe/sessions' && req.method === 'GET') {
       return this.json(res, 200, this.sessions());
     }
+    const refundMatch = /^\/_simulator\/stripe\/sessions\/([^/]+)\/refund-notify$/.exec(path);
+    if (refundMatch !== null && req.method === 'POST') {
+      try {
+        return this.json(res, 200, await this.notifyLatestRefund(decodeURIComponent(refundMatch[1])));
+      } catch (error) {
+        if (!(error instanceof SimulatorError)) throw error;
+        return this.json(res, error.code === 'SIMULATOR_TRADE_NOT_FOUND' ? 404 : 502, {
+          error: error.message,
+          code: error.code,
+        });
+      }
+    }
     const controlMatch = /^\/_simulator\/stripe\/sessions\/([^/]+)\/(pay|mark-paid)$/.exec(path);
     if (controlMatch !== null && req.method === 'POST') {
       const text = await this.readBody(req);
@@ -760,6 +772,16 @@ export class StripeSimulator {
       .filter((r) => intentId === undefined || r.payment_intent === intentId)
       .reverse();
     return { status: 200, body: { object: 'list', data, has_more: false, url: '/v1/refunds' } };
+  }
+
+  /** Sends refund.updated for the latest refund of the session's PaymentIntent again, as Stripe's retries do. */
+  async notifyLatestRefund(idOrOrderNo: string): Promise<StripeDeliveryResult> {
+    const intentId = this.existing(idOrOrderNo).json.payment_intent;
+    const refund = [...this.refundMap.values()].filter((r) => r.payment_intent === intentId).pop();
+    if (refund === undefined) {
+      throw new SimulatorError('SIMULATOR_TRADE_NOT_FOUND', `No refund of ${JSON.stringify(idOrOrderNo)} yet`);
+    }
+    return this.sendEvent('refund.updated', { ...refund });
   }
 
   /** Every refund made so far, oldest first (copies). */

@@ -400,6 +400,17 @@ export class UnionPaySimulator {
     if (path === '/_simulator/unionpay/trades' && req.method === 'GET') {
       return this.send(res, 200, 'application/json', JSON.stringify(this.trades()));
     }
+    const refundMatch = /^\/_simulator\/unionpay\/trades\/([^/]+)\/refund-notify$/.exec(path);
+    if (refundMatch !== null && req.method === 'POST') {
+      try {
+        const result = await this.notifyLatestRefund(decodeURIComponent(refundMatch[1]));
+        return this.send(res, 200, 'application/json', JSON.stringify(result));
+      } catch (error) {
+        if (!(error instanceof SimulatorError)) throw error;
+        const status = error.code === 'SIMULATOR_TRADE_NOT_FOUND' ? 404 : 502;
+        return this.send(res, status, 'application/json', JSON.stringify({ error: error.message, code: error.code }));
+      }
+    }
     const match = /^\/_simulator\/unionpay\/trades\/([^/]+)\/(pay|mark-paid)$/.exec(path);
     if (match !== null && req.method === 'POST') {
       const text = await this.readBody(req);
@@ -591,6 +602,21 @@ export class UnionPaySimulator {
 
   private async completeRefund(refund: UnionPaySimulatedRefund): Promise<void> {
     refund.status = 'succeeded';
+    await this.notifyRefund(refund);
+  }
+
+  /** Sends the back notification of the order's latest finished refund again (UnionPay's retry). */
+  async notifyLatestRefund(orderId: string): Promise<{ deliveries: UnionPayNotificationDelivery[] }> {
+    const refund = [...this.refundMap.values()]
+      .filter((r) => r.status === 'succeeded' && this.byQueryId.get(r.origQryId)?.orderId === orderId)
+      .pop();
+    if (refund === undefined) {
+      throw new SimulatorError('SIMULATOR_TRADE_NOT_FOUND', `No finished refund of ${JSON.stringify(orderId)} yet`);
+    }
+    return { deliveries: [await this.notifyRefund(refund)] };
+  }
+
+  private async notifyRefund(refund: UnionPaySimulatedRefund): Promise<UnionPayNotificationDelivery> {
     const leaf = await this.leaf('valid');
     const now = chinaTime(this.now());
     const fields: Record<string, string> = {
@@ -619,7 +645,7 @@ export class UnionPaySimulator {
       version: '5.1.0',
     };
     fields.signature = acpSign(fields, leaf.key);
-    await this.postNotification(refund.backUrl, fields);
+    return this.postNotification(refund.backUrl, fields);
   }
 
   private async query(form: Record<string, string> | Refusal, res: ServerResponse): Promise<void> {

@@ -417,7 +417,23 @@ export class WechatPaySimulator {
     refund.successTime = chinaTime(this.now());
     const trade = this.transactions.get(refund.transactionId);
     if (trade !== undefined) trade.tradeState = 'REFUND';
-    if (refund.notifyUrl === undefined) return;
+    await this.notifyRefund(refund);
+  }
+
+  /** Sends the REFUND.SUCCESS notification of the order's latest finished refund again (WeChat Pay's retry). */
+  async notifyLatestRefund(outTradeNo: string): Promise<{ deliveries: { status: number; body: string }[] }> {
+    const refund = [...this.refundMap.values()]
+      .filter((r) => r.outTradeNo === outTradeNo && r.status === 'SUCCESS')
+      .pop();
+    if (refund === undefined) {
+      throw new SimulatorError('SIMULATOR_TRADE_NOT_FOUND', `No finished refund of ${JSON.stringify(outTradeNo)} yet`);
+    }
+    const delivery = await this.notifyRefund(refund);
+    return { deliveries: delivery === undefined ? [] : [delivery] };
+  }
+
+  private async notifyRefund(refund: WechatPaySimulatedRefund): Promise<{ status: number; body: string } | undefined> {
+    if (refund.notifyUrl === undefined) return undefined;
     const now = this.now();
     const resource = {
       mchid: this.options.mchId,
@@ -447,7 +463,7 @@ export class WechatPaySimulator {
     });
     const timestamp = String(Math.floor(now.getTime() / 1000));
     const nonce = randomAlphanumeric(32);
-    await this.postNotification(refund.notifyUrl, body, {
+    return this.postNotification(refund.notifyUrl, body, {
       'wechatpay-timestamp': timestamp,
       'wechatpay-nonce': nonce,
       'wechatpay-signature': sign(messageText(timestamp, nonce, body), this.platformPrivateKey),
@@ -725,6 +741,16 @@ export class WechatPaySimulator {
   private async control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (path === '/_simulator/wechatpay/trades' && req.method === 'GET') {
       return this.send(res, 200, JSON.stringify(this.trades()));
+    }
+    const refundMatch = /^\/_simulator\/wechatpay\/trades\/([^/]+)\/refund-notify$/.exec(path);
+    if (refundMatch !== null && req.method === 'POST') {
+      try {
+        return this.send(res, 200, JSON.stringify(await this.notifyLatestRefund(decodeURIComponent(refundMatch[1]))));
+      } catch (error) {
+        if (!(error instanceof SimulatorError)) throw error;
+        const status = error.code === 'SIMULATOR_TRADE_NOT_FOUND' ? 404 : 502;
+        return this.send(res, status, JSON.stringify({ error: error.message, code: error.code }));
+      }
     }
     const match = CONTROL_TRADE.exec(path);
     if (match === null || req.method !== 'POST') {
