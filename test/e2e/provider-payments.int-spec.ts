@@ -293,16 +293,24 @@ describe.each(['stripe', 'wechatpay', 'unionpay'])('%s refunds', (name) => {
     await eventually(async () => ((await orderOf(order.orderNo)).status === 'REFUNDED' ? true : undefined), {
       message: 'order REFUNDED',
     });
-    const atProvider =
-      name === 'stripe'
-        ? fixtures.stripe
-            .refunds()
-            .filter((r) => r.payment_intent === paid.transactionId)
-            .map((r) => r.amount)
-        : fixtures.wechat
-            .refunds()
-            .filter((r) => r.transactionId === paid.transactionId)
-            .map((r) => r.refund);
+    const refundedAt: Record<string, () => number[]> = {
+      stripe: () =>
+        fixtures.stripe
+          .refunds()
+          .filter((r) => r.payment_intent === paid.transactionId)
+          .map((r) => r.amount),
+      wechatpay: () =>
+        fixtures.wechat
+          .refunds()
+          .filter((r) => r.transactionId === paid.transactionId)
+          .map((r) => r.refund),
+      unionpay: () =>
+        fixtures.unionpay
+          .refunds()
+          .filter((r) => r.origQryId === paid.transactionId)
+          .map((r) => Number(r.txnAmt)),
+    };
+    const atProvider = refundedAt[name]();
     expect(atProvider).toEqual([100, 250, total - 350]);
     const entries = await eventually(async () => {
       const e = await ledgerOf(order.orderNo);
