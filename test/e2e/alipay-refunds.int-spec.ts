@@ -315,4 +315,51 @@ describe('Alipay refunds, end to end', () => {
     expect(balance(entries, 'liabilities:refunds-due')).toBe(0);
     expect(-balance(entries, 'assets:alipay-clearing')).toBe(order.totalAmount);
   });
+
+  it('a customer cancels an unpaid order: CANCELLED, the Alipay trade closed; money after that goes back by itself', async () => {
+    const products = await api<{ items: { sku: string }[] }>('GET', '/api/v1/products');
+    const created = await api<Order>('POST', '/api/v1/orders', customer, {
+      items: [{ sku: products.body.items[0].sku, quantity: 1 }],
+    });
+    const orderNo = created.body.orderNo;
+    expect(
+      (await api('POST', `/api/v1/orders/${orderNo}/payments`, customer, { provider: 'alipay', method: 'qr' })).status,
+    ).toBe(201);
+    const cancelled = await api<Order & { cancelReason: string }>(
+      'POST',
+      `/api/v1/orders/${orderNo}/cancel`,
+      customer,
+      {
+        note: 'changed my mind',
+      },
+    );
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'customer' });
+    expect(cancelled.body.timeline.at(-1)).toMatchObject({ event: 'cancelled', actor: 'e2e-refund-customer' });
+    await eventually(async () => (simulator.trade(orderNo)?.status === 'TRADE_CLOSED' ? true : undefined), {
+      timeoutMs: 30_000,
+      message: 'the Alipay trade closed',
+    });
+    // Cancelling twice is refused; the order stays as it is.
+    const again = await api<{ code: string }>('POST', `/api/v1/orders/${orderNo}/cancel`, customer, {});
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('ORDER_NOT_CANCELLABLE');
+    // The buyer pays all the same (another payment of the closed trade): a LATE_PAYMENT, refunded automatically.
+    const late = await simulator.pay(orderNo, { newTransaction: true });
+    expect(late.body).toBe('success');
+    const anomaly = await eventually(
+      async () => {
+        const page = await api<{ items: { orderNo: string; status: string; type: string }[] }>(
+          'GET',
+          '/api/v1/admin/anomalies?type=LATE_PAYMENT&pageSize=100',
+          admin,
+        );
+        const found = page.body.items.find((a) => a.orderNo === orderNo);
+        return found?.status === 'REFUNDED' ? found : undefined;
+      },
+      { timeoutMs: 30_000, message: 'the late payment refunded' },
+    );
+    expect(anomaly.type).toBe('LATE_PAYMENT');
+    expect((await orderOf(orderNo)).status).toBe('CANCELLED');
+  });
 });
