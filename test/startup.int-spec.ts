@@ -126,7 +126,15 @@ describe("npm start's local secrets (scripts/lib/dev-env.mjs)", () => {
     expect(stored).toEqual(secrets);
     expect(stored.jwtSecret).toBe('k'.repeat(64));
     expect(stored.alipay).toEqual(alipay);
-    expect(Object.keys(stored).sort()).toEqual(['alipay', 'jwtSecret', 'stripe', 'unionpay', 'wechatpay']);
+    expect(Object.keys(stored).sort()).toEqual([
+      'alipay',
+      'internalToken',
+      'jwtSecret',
+      'stripe',
+      'unionpay',
+      'wechatpay',
+    ]);
+    expect(stored.internalToken).toMatch(/^[0-9a-f]{64}$/);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   });
 

@@ -182,7 +182,12 @@ export async function loadDevSecrets(root, file = path.join(root, '.cache', 'dev
     }
   }
   const missing = Object.keys(SECTION_FIELDS).filter((name) => !sectionUsable(name, secrets[name]));
-  const changed = missing.length > 0 || typeof secrets.jwtSecret !== 'string' || secrets.jwtSecret.length < 32;
+  const changed =
+    missing.length > 0 ||
+    typeof secrets.jwtSecret !== 'string' ||
+    secrets.jwtSecret.length < 32 ||
+    typeof secrets.internalToken !== 'string' ||
+    secrets.internalToken.length < 32;
   if (!changed) {
     // Older versions wrote it with the same mode; this repairs a file whose mode was loosened since.
     if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
@@ -193,6 +198,10 @@ export async function loadDevSecrets(root, file = path.join(root, '.cache', 'dev
   const updated = { ...secrets };
   if (typeof updated.jwtSecret !== 'string' || updated.jwtSecret.length < 32) {
     updated.jwtSecret = randomBytes(32).toString('hex');
+  }
+  // The service token on /internal routes, shared by the services of this local system.
+  if (typeof updated.internalToken !== 'string' || updated.internalToken.length < 32) {
+    updated.internalToken = randomBytes(32).toString('hex');
   }
   missing.forEach((name, i) => (updated[name] = generated[i]));
   // Written aside and renamed: a reader never sees half a file, and the file is never readable by others.
@@ -367,6 +376,7 @@ export function devEnvironment(env, secrets, ports) {
   const simulators = [];
   const providers = [];
   serviceEnv.JWT_SECRET = env.JWT_SECRET || secrets.jwtSecret;
+  serviceEnv.INTERNAL_TOKEN = env.INTERNAL_TOKEN || secrets.internalToken;
   serviceEnv.CALLBACK_BASE_URL = env.CALLBACK_BASE_URL || `http://127.0.0.1:${ports.notificationIngest}`;
   const simulated = new Set(simulatedProviders(env).map((p) => p.name));
   for (const provider of PROVIDERS) {

@@ -38,9 +38,9 @@ const REQUIRED_ENV: Record<string, string[]> = {
   'payment-gateway': ['CALLBACK_BASE_URL'],
   'ledger-service': [],
 };
-const COMMON_ENV = ['KAFKA_BROKERS', 'DB_HOST', 'DB_PASSWORD'];
+const COMMON_ENV = ['KAFKA_BROKERS', 'DB_HOST', 'DB_PASSWORD', 'INTERNAL_TOKEN'];
 // Secrets must come from the environment with ${VAR:?...}, so compose refuses to start without them.
-const SECRETS = ['DB_PASSWORD', 'JWT_SECRET'];
+const SECRETS = ['DB_PASSWORD', 'JWT_SECRET', 'INTERNAL_TOKEN'];
 
 // Compose supports YAML merge keys (<<); the yaml package only resolves them when asked.
 const compose = parse(read('docker-compose.yml'), { merge: true }) as Compose;

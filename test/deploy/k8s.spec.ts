@@ -127,7 +127,7 @@ describe('k8s manifests', () => {
         expect({ key, value }).toEqual({ key, value: '<change-me>' });
       }
     }
-    expect(keys).toEqual(expect.arrayContaining(['DB_PASSWORD', 'JWT_SECRET']));
+    expect(keys).toEqual(expect.arrayContaining(['DB_PASSWORD', 'JWT_SECRET', 'INTERNAL_TOKEN']));
   });
 });
 
@@ -215,6 +215,8 @@ describe.each(Object.entries(SERVICES))('%s', (name, port) => {
     expect(configMaps).toEqual(['shop-payments-config']);
     expect(find('ConfigMap', 'shop-payments-config')).toBeDefined();
     expect(secrets).toContain('shop-payments-db');
+    // Every service presents and checks the service token on /internal routes (required in production).
+    expect(secrets).toContain('shop-payments-internal');
     for (const secret of secrets)
       expect({ secret, documented: find('Secret', secret) !== undefined }).toEqual({ secret, documented: true });
     if (name === 'api-gateway') expect(secrets).toContain('shop-payments-api-gateway');

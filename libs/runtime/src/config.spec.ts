@@ -61,9 +61,13 @@ describe('loadConfig', () => {
     expect(problems.find((p) => p.startsWith('API_SECRET'))).toContain('not set');
   });
 
-  it('requires DB_PASSWORD in production only', () => {
+  it('requires DB_PASSWORD and INTERNAL_TOKEN in production only', () => {
     expect(problemsOf({ API_SECRET: 's', NODE_ENV: 'production' })).toEqual([
       'DB_PASSWORD: DB_PASSWORD is required when NODE_ENV=production (not set)',
+      'INTERNAL_TOKEN: INTERNAL_TOKEN must be at least 32 characters (required when NODE_ENV=production) (not set)',
+    ]);
+    expect(problemsOf({ API_SECRET: 's', NODE_ENV: 'test', INTERNAL_TOKEN: 'short' })).toEqual([
+      'INTERNAL_TOKEN: INTERNAL_TOKEN must be at least 32 characters (required when NODE_ENV=production) (value hidden)',
     ]);
     expect(() => loadConfig(ExampleConfig, 'example', { API_SECRET: 's', NODE_ENV: 'test' })).not.toThrow();
   });

@@ -13,3 +13,4 @@ export { MetricsController, MetricsRegistry } from './metrics';
 export { RuntimeModule, SERVICE_NAME } from './runtime.module';
 export { createServiceApp, runService } from './bootstrap';
 export type { OperatorError, ServiceDefinition } from './bootstrap';
+export { INTERNAL_ROUTE_PREFIX, InternalAuthGuard } from './internal-auth.guard';

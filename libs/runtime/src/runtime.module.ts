@@ -1,7 +1,8 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { HealthController, HealthRegistry } from './health';
 import { HttpExceptionFilter } from './http-exception.filter';
+import { InternalAuthGuard } from './internal-auth.guard';
 import { MetricsController, MetricsRegistry } from './metrics';
 import { ServiceConfig } from './service-config';
 
@@ -10,7 +11,7 @@ export const SERVICE_NAME = Symbol('SERVICE_NAME');
 
 /**
  * What every service has: its validated config (injectable by its own class and as ServiceConfig), health and
- * metrics endpoints, and the JSON error format.
+ * metrics endpoints, the JSON error format, and the service token on /internal routes.
  */
 @Global()
 @Module({})
@@ -33,6 +34,8 @@ export class RuntimeModule {
         HealthRegistry,
         MetricsRegistry,
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        // Global: every /internal route of every service, whatever module declares it.
+        { provide: APP_GUARD, useClass: InternalAuthGuard },
       ],
       exports: [SERVICE_NAME, ...configProviders.map((p) => p.provide), HealthRegistry, MetricsRegistry],
     };

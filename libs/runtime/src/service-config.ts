@@ -1,5 +1,16 @@
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -73,4 +84,12 @@ export class ServiceConfig {
   @Min(100)
   @Max(600000)
   SHUTDOWN_TIMEOUT_MS = 10000;
+
+  /**
+   * The shared secret services present to each other on /internal routes (Authorization: Bearer ...). Empty
+   * leaves them open, for development only; production requires one of 32+ characters.
+   */
+  @ValidateIf((c: ServiceConfig) => c.NODE_ENV === 'production' || c.INTERNAL_TOKEN !== '')
+  @MinLength(32, { message: 'INTERNAL_TOKEN must be at least 32 characters (required when NODE_ENV=production)' })
+  INTERNAL_TOKEN = '';
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -105,6 +106,8 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
     LEDGER_SERVICE_URL: urls['ledger-service'],
     CALLBACK_BASE_URL: urls['notification-ingest'],
     NODE_OPTIONS: '--disable-warning=TimeoutNegativeWarning',
+    // The services check each other's token on /internal routes, as in production.
+    INTERNAL_TOKEN: randomBytes(24).toString('hex'),
     ...env,
   };
   const processes = new Map<ServiceName, ServiceProcess>();

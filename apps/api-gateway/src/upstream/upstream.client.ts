@@ -21,6 +21,7 @@ const DEFAULT_TIMEOUT_MS = 5000;
 @Injectable()
 export class UpstreamClient {
   private readonly baseUrls: Record<Upstream, string>;
+  private readonly authorization: string | undefined;
 
   constructor(config: ApiGatewayConfig) {
     this.baseUrls = {
@@ -28,6 +29,8 @@ export class UpstreamClient {
       'payment-gateway': config.PAYMENT_GATEWAY_URL.replace(/\/$/, ''),
       'ledger-service': config.LEDGER_SERVICE_URL.replace(/\/$/, ''),
     };
+    // The services' internal routes require the shared service token when one is configured.
+    this.authorization = config.INTERNAL_TOKEN === '' ? undefined : `Bearer ${config.INTERNAL_TOKEN}`;
   }
 
   async call<T>(
@@ -41,6 +44,7 @@ export class UpstreamClient {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.authorization !== undefined) headers.authorization = this.authorization;
     const correlationId = currentContext()?.correlationId;
     if (correlationId) headers['x-request-id'] = correlationId;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -68,6 +72,14 @@ export class UpstreamClient {
     }
     if (response.status >= 500 && response.status !== Number(HttpStatus.BAD_GATEWAY)) {
       throw new AppError('UPSTREAM_ERROR', `${upstream} failed; try again`, HttpStatus.BAD_GATEWAY);
+    }
+    if (response.status === 401) {
+      // Our own service token was refused: a deployment mistake, not the client's (their token is checked here).
+      throw new AppError(
+        'UPSTREAM_UNAUTHORIZED',
+        `${upstream} refused the service token; check INTERNAL_TOKEN`,
+        HttpStatus.BAD_GATEWAY,
+      );
     }
     if (response.status >= 400) {
       const error: Record<string, unknown> =
