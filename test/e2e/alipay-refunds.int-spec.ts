@@ -185,6 +185,19 @@ describe('Alipay refunds, end to end', () => {
     expect(balance(entries, 'liabilities:customer-orders')).toBe(0);
     expect(balance(entries, 'assets:alipay-clearing')).toBe(0);
 
+    // Counted for operations: refunds_total on the payment-gateway's /metrics.
+    const metrics = await (await fetch(`${system.urls['payment-gateway']}/metrics`)).text();
+    const counted = (status: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find((l) => l.startsWith(`refunds_total{provider="alipay",status="${status}"}`))
+          ?.split(' ')
+          .pop(),
+      );
+    expect(counted('REQUESTED')).toBeGreaterThanOrEqual(3);
+    expect(counted('SUCCEEDED')).toBeGreaterThanOrEqual(3);
+
     // Alipay's refund notifications (TRADE_SUCCESS with refund_fee, then TRADE_CLOSED) were not read as payments.
     const after = await orderOf(order.orderNo);
     expect(after.timeline.filter((e) => e.event === 'paid')).toHaveLength(1);

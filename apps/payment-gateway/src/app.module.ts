@@ -16,6 +16,7 @@ import { AttemptClosingService } from './query/attempt-closing.service';
 import { OrderEventsHandler } from './query/order-events.handler';
 import { PaymentQueryService } from './query/payment-query.service';
 import { RefundEventsHandler } from './refunds/refund-events.handler';
+import { RefundMetrics } from './refunds/refund-metrics';
 import { RefundSweepService } from './refunds/refund-sweep.service';
 import { RefundsController } from './refunds/refunds.controller';
 import { RefundsService } from './refunds/refunds.service';
@@ -54,6 +55,7 @@ export class AppModule {
         PaymentQueryService,
         RefundsService,
         RefundSweepService,
+        RefundMetrics,
       ],
     };
   }

@@ -108,6 +108,7 @@ export class AnomaliesService {
       return 'recorded';
     });
     if (autoRefundId !== undefined) {
+      this.refunds.countRequested(anomaly.provider);
       this.logger.log({
         refundId: autoRefundId,
         type: anomaly.type,
@@ -137,6 +138,8 @@ export class AnomaliesService {
       }
       return this.startRefund(manager, anomalyId, request.actor, request.reason, request.requestKey);
     });
+    const refund = await this.refunds.get(refundId);
+    this.refunds.countRequested(refund.provider);
     await this.refunds.send(refundId);
     return this.refunds.get(refundId);
   }

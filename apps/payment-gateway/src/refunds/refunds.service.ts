@@ -19,6 +19,7 @@ import { ProviderError, type RefundCapable, type RefundResult } from '@shop/prov
 import { PAYMENT_GATEWAY_CONSUMER as PAYMENT_GATEWAY_SERVICE } from '../payments/payments.service';
 import { ProviderRequestLog } from '../payments/provider-request-log';
 import { ProviderRegistry } from '../providers/provider-registry';
+import { RefundMetrics } from './refund-metrics';
 import type { CreateRefundDto } from './refund.dto';
 import { RefundError } from './refund.error';
 import type { RefundStatus, RefundView } from './refund.views';
@@ -88,17 +89,21 @@ export class RefundsService {
     private readonly providers: ProviderRegistry,
     private readonly requestLog: ProviderRequestLog,
     private readonly messaging: MessagingService,
+    private readonly metrics: RefundMetrics,
   ) {}
 
   /** Refunds part of the payment that paid an order; answers the refund as the provider left it. */
   async refundOrder(request: CreateRefundDto): Promise<RefundView> {
     this.clientFor(request.provider);
+    // Set once this request stored a new refund (not a replay of an earlier one with the same request key).
+    let created = false;
     const refundId = await this.dataSource
       .transaction(async (manager) => {
         if (request.requestKey !== undefined) {
           const earlier = await this.findByRequestKey(manager, request.requestKey);
           if (earlier) return earlier.id;
         }
+        created = true;
         return this.createIn(manager, {
           kind: 'order',
           orderNo: request.orderNo,
@@ -114,12 +119,19 @@ export class RefundsService {
       .catch(async (error: unknown) => {
         // Two requests with one key raced: the other one stored the refund.
         if (request.requestKey !== undefined && uniqueViolation(error, 'uq_refunds_request_key')) {
+          created = false;
           return (await this.findByRequestKey(this.dataSource.manager, request.requestKey))!.id;
         }
         throw error;
       });
+    if (created) this.metrics.count(request.provider, 'REQUESTED');
     await this.send(refundId);
     return this.get(refundId);
+  }
+
+  /** Counts a refund stored by another service's transaction (an anomaly's), once it has committed. */
+  countRequested(provider: string): void {
+    this.metrics.count(provider, 'REQUESTED');
   }
 
   /**
@@ -265,9 +277,13 @@ export class RefundsService {
     result: RefundResult,
     options: { sent: boolean; nextCheckSeconds?: number },
   ): Promise<RefundStatus> {
+    // Set when this call made the refund final (a repeat of a final refund counts nothing).
+    let finalNow = false;
+    let provider = '';
     const status = await this.dataSource.transaction(async (manager): Promise<RefundStatus> => {
       const [refund]: RefundRow[] = await manager.query('SELECT * FROM refunds WHERE id = $1 FOR UPDATE', [refundId]);
       if (!refund) throw new RefundError('REFUND_NOT_FOUND', `refund ${refundId} not found`);
+      provider = refund.provider;
       if (refund.status !== 'PENDING') return refund.status;
       if (result.status === 'pending' || result.status === 'not-found') {
         await manager.query(
@@ -348,10 +364,12 @@ export class RefundsService {
           payload,
         });
       }
+      finalNow = true;
       return succeeded ? 'SUCCEEDED' : 'FAILED';
     });
-    if (status !== 'PENDING') {
+    if (status !== 'PENDING' && finalNow) {
       this.messaging.nudgeRelay();
+      this.metrics.count(provider, status);
       this.logger.log({ refundId, status, msg: 'refund final' });
     }
     return status;
