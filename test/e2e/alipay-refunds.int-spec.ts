@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { generateAlipayKeys, AlipaySimulator } from '@shop/provider-simulators';
 import { callJson, eventually, startSystem, type RunningSystem } from '@shop/testing';
+import { balanceOf } from './provider-drivers';
 import { signToken } from '../../apps/api-gateway/src/auth/jwt';
 
 // Money going out, end to end: five service processes on the real Kafka and PostgreSQL, an Alipay simulator with
@@ -119,12 +120,6 @@ describe('Alipay refunds, end to end', () => {
   const requestsAtAlipay = (tradeNo: string) =>
     simulator.refundRequests().filter((r) => JSON.parse(r.biz_content).trade_no === tradeNo);
 
-  function balance(entries: LedgerEntry[], account: string): number {
-    return entries
-      .filter((e) => e.account === account)
-      .reduce((sum, e) => sum + (e.side === 'credit' ? e.amount : -e.amount), 0);
-  }
-
   it('a partial, a second partial, then the rest: signed refunds in yuan, PARTIALLY_REFUNDED then REFUNDED, ledger reversed', async () => {
     const order = await paidOrder(2);
     const total = order.totalAmount;
@@ -182,8 +177,8 @@ describe('Alipay refunds, end to end', () => {
       const e = await ledgerOf(order.orderNo);
       return new Set(e.map((x) => x.transactionId)).size === 4 ? e : undefined;
     });
-    expect(balance(entries, 'liabilities:customer-orders')).toBe(0);
-    expect(balance(entries, 'assets:alipay-clearing')).toBe(0);
+    expect(balanceOf(entries, 'liabilities:customer-orders')).toBe(0);
+    expect(balanceOf(entries, 'assets:alipay-clearing')).toBe(0);
 
     // Counted for operations: refunds_total on the payment-gateway's /metrics.
     const metrics = await (await fetch(`${system.urls['payment-gateway']}/metrics`)).text();
@@ -324,9 +319,9 @@ describe('Alipay refunds, end to end', () => {
       const e = await ledgerOf(order.orderNo);
       return new Set(e.map((x) => x.transactionId)).size === 4 ? e : undefined;
     });
-    expect(balance(entries, 'liabilities:customer-orders')).toBe(order.totalAmount);
-    expect(balance(entries, 'liabilities:refunds-due')).toBe(0);
-    expect(-balance(entries, 'assets:alipay-clearing')).toBe(order.totalAmount);
+    expect(balanceOf(entries, 'liabilities:customer-orders')).toBe(order.totalAmount);
+    expect(balanceOf(entries, 'liabilities:refunds-due')).toBe(0);
+    expect(-balanceOf(entries, 'assets:alipay-clearing')).toBe(order.totalAmount);
   });
 
   it('a customer cancels an unpaid order: CANCELLED, the Alipay trade closed; money after that goes back by itself', async () => {

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { generateAlipayKeys, AlipaySimulator } from '@shop/provider-simulators';
 import { callJson, eventually, startSystem, type RunningSystem } from '@shop/testing';
+import { balanceOf } from './provider-drivers';
 import { signToken } from '../../apps/api-gateway/src/auth/jwt';
 
 // Payment anomalies end to end: five service processes on the real Kafka and PostgreSQL and an Alipay
@@ -237,10 +238,7 @@ describe('payment anomalies, end to end', () => {
       const e = await ledgerOf(order.orderNo);
       return new Set(e.map((x) => x.transactionId)).size === 3 ? e : undefined;
     });
-    const balance = (account: string) =>
-      entries
-        .filter((e) => e.account === account)
-        .reduce((sum, e) => sum + (e.side === 'credit' ? e.amount : -e.amount), 0);
+    const balance = (account: string) => balanceOf(entries, account);
     expect(balance('liabilities:refunds-due')).toBe(0);
     expect(balance('revenue:retained-anomalies')).toBe(1);
     expect(balance('liabilities:customer-orders')).toBe(0);

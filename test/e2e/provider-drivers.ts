@@ -142,3 +142,16 @@ export async function orderWithPayment<T extends { orderNo: string }>(
   await driver.afterStart(payment.body);
   return created.body;
 }
+
+/**
+ * An account's balance in a list of journal entries, credits minus debits: what a liability holds (negative for
+ * an asset that holds money).
+ */
+export function balanceOf(
+  entries: readonly { account: string; side: string; amount: number }[],
+  account: string,
+): number {
+  return entries
+    .filter((e) => e.account === account)
+    .reduce((sum, e) => sum + (e.side === 'credit' ? e.amount : -e.amount), 0);
+}

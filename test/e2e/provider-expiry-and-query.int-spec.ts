@@ -7,7 +7,7 @@ import {
   type RunningSystem,
 } from '@shop/testing';
 import { signToken } from '../../apps/api-gateway/src/auth/jwt';
-import { type ProviderDriver, orderWithPayment, providerDrivers } from './provider-drivers';
+import { type ProviderDriver, balanceOf, orderWithPayment, providerDrivers } from './provider-drivers';
 
 // Expiry and the active query for WeChat Pay, UnionPay and Stripe, end to end: five service processes on the
 // real Kafka and PostgreSQL, with short timers. A lost notification is found by asking the provider, and its
@@ -152,10 +152,7 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s expiry and active query, 
       },
       { timeoutMs: 30_000, message: 'the late payment booked (and refunded)' },
     );
-    const balance = (account: string) =>
-      entries
-        .filter((e) => e.account === account)
-        .reduce((sum, e) => sum + (e.side === 'credit' ? e.amount : -e.amount), 0);
+    const balance = (account: string) => balanceOf(entries, account);
     expect(balance('liabilities:customer-orders')).toBe(0);
     expect(balance('liabilities:refunds-due')).toBe(0);
   }, 90_000);

@@ -7,7 +7,7 @@ import {
   type RunningSystem,
 } from '@shop/testing';
 import { signToken } from '../../apps/api-gateway/src/auth/jwt';
-import { type ProviderDriver, orderWithPayment, providerDrivers } from './provider-drivers';
+import { type ProviderDriver, balanceOf, orderWithPayment, providerDrivers } from './provider-drivers';
 
 // WeChat Pay, UnionPay and Stripe end to end: five service processes on the real Kafka and PostgreSQL, each
 // provider played by its simulator with keys of its own, a customer driving the public API. The same promise
@@ -188,10 +188,7 @@ describe.each(['wechatpay', 'unionpay', 'stripe'])('%s, end to end', (name) => {
       const e = await ledgerOf(order.orderNo);
       return new Set(e.map((x) => x.transactionId)).size === postings ? e : undefined;
     });
-    const balance = (account: string) =>
-      entries
-        .filter((e) => e.account === account)
-        .reduce((sum, e) => sum + (e.side === 'credit' ? e.amount : -e.amount), 0);
+    const balance = (account: string) => balanceOf(entries, account);
     expect(balance('liabilities:customer-orders')).toBe(order.totalAmount);
     expect(balance('liabilities:refunds-due')).toBe(0);
     expect(-balance(`assets:${driver.provider}-clearing`)).toBe(order.totalAmount);
@@ -248,10 +245,7 @@ describe('two providers, one order', () => {
       ['wechatpay', 'stripe'],
       total,
     );
-    const balance = (account: string) =>
-      entries
-        .filter((e) => e.account === account)
-        .reduce((sum, e) => sum + (e.side === 'credit' ? e.amount : -e.amount), 0);
+    const balance = (account: string) => balanceOf(entries, account);
     expect(balance('liabilities:customer-orders')).toBe(total);
     expect(balance('liabilities:refunds-due')).toBe(0);
     expect(balance('assets:stripe-clearing')).toBe(0);
@@ -316,10 +310,7 @@ describe.each(['stripe', 'wechatpay', 'unionpay'])('%s refunds', (name) => {
       const e = await ledgerOf(order.orderNo);
       return new Set(e.map((x) => x.transactionId)).size === 4 ? e : undefined;
     });
-    const balance = (account: string) =>
-      entries
-        .filter((e) => e.account === account)
-        .reduce((sum, e) => sum + (e.side === 'credit' ? e.amount : -e.amount), 0);
+    const balance = (account: string) => balanceOf(entries, account);
     expect(balance('liabilities:customer-orders')).toBe(0);
     expect(balance(`assets:${name}-clearing`)).toBe(0);
   });

@@ -23,15 +23,12 @@ export class PaymentEventsHandler {
   @EventPattern(Topics.PaymentSucceeded)
   async onPaymentSucceeded(@Payload() event: ConsumedEvent): Promise<void> {
     const payment = parsePayload(PaymentSucceededV1, event.envelope.payload);
-    try {
-      const result = await this.ledger.postPaymentSucceeded(event.envelope.eventId, payment);
-      if (result.status === 'duplicate') this.logger.debug(`event ${event.envelope.eventId} already posted; skipped`);
-    } catch (error) {
-      // A refused posting (e.g. a zero amount, which the contract allows but a journal entry cannot hold) fails
-      // the same way on every retry: dead-letter it at once, where it stays visible and replayable.
-      if (error instanceof LedgerError) throw new ContractViolationError(`${error.code}: ${error.message}`);
-      throw error;
-    }
+    // A refused posting (e.g. a zero amount, which the contract allows but a journal entry cannot hold) fails the
+    // same way on every retry.
+    const result = await this.refusedIsPermanent(() =>
+      this.ledger.postPaymentSucceeded(event.envelope.eventId, payment),
+    );
+    if (result.status === 'duplicate') this.logger.debug(`event ${event.envelope.eventId} already posted; skipped`);
   }
 
   @EventPattern(Topics.PaymentAnomalyDetected)
@@ -53,9 +50,9 @@ export class PaymentEventsHandler {
   }
 
   /** A refused posting fails the same way on every retry: dead-letter it at once, visible and replayable. */
-  private async refusedIsPermanent(post: () => Promise<unknown>): Promise<void> {
+  private async refusedIsPermanent<T>(post: () => Promise<T>): Promise<T> {
     try {
-      await post();
+      return await post();
     } catch (error) {
       if (error instanceof LedgerError) throw new ContractViolationError(`${error.code}: ${error.message}`);
       throw error;

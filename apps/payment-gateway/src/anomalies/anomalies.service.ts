@@ -12,6 +12,7 @@ import { PaymentGatewayConfig } from '../payment-gateway.config';
 import type { DismissAnomalyDto, RefundAnomalyDto } from '../refunds/refund.dto';
 import { RefundError } from '../refunds/refund.error';
 import type { RefundView } from '../refunds/refund.views';
+import { recordCapture } from '../refunds/captured-payments';
 import { RefundsService } from '../refunds/refunds.service';
 import { PAYMENT_GATEWAY_CONSUMER } from '../payments/payments.service';
 import type { AnomalyOutcome, AnomalyStatus, PaymentAnomalyPage, PaymentAnomalyView } from './anomaly.views';
@@ -304,31 +305,4 @@ function toView(row: AnomalyRow): PaymentAnomalyView {
     resolutionReason: row.resolution_reason,
     resolvedAt: row.resolved_at?.toISOString() ?? null,
   };
-}
-
-/** Records a verified payment as captured money (once per provider transaction); refunds draw on it. */
-export async function recordCapture(
-  manager: EntityManager,
-  payment: {
-    orderNo: string;
-    provider: string;
-    providerTransactionId: string;
-    amount: number;
-    currency: string;
-    paidAt?: string;
-    detectedAt?: string;
-  },
-): Promise<void> {
-  await manager.query(
-    `INSERT INTO captured_payments (provider, provider_transaction_id, order_no, amount, currency, captured_at)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-    [
-      payment.provider,
-      payment.providerTransactionId,
-      payment.orderNo,
-      payment.amount,
-      payment.currency,
-      payment.paidAt ?? payment.detectedAt ?? new Date().toISOString(),
-    ],
-  );
 }

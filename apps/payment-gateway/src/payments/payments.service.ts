@@ -13,7 +13,7 @@ import { providerDeadline } from './payment-deadline';
 import { PaymentError } from './payment.error';
 import type { CreatedPaymentView, PaymentAttemptView, PaymentSucceededOutcome } from './payment.views';
 import { ProviderRequestLog } from './provider-request-log';
-import { recordCapture } from '../anomalies/anomalies.service';
+import { recordCapture } from '../refunds/captured-payments';
 
 /** The inbox name (and consumer group) under which the payment-gateway records the events it applied. */
 export const PAYMENT_GATEWAY_CONSUMER = 'payment-gateway';

@@ -176,8 +176,8 @@ export class AlipayClient implements ProviderClient {
   async refundPayment(request: RefundRequest): Promise<RefundResult> {
     const method = 'alipay.trade.refund';
     const answer = await this.call(method, {
-      trade_no: checkedTradeNo(request.providerTransactionId),
-      out_request_no: checkedRequestNo(request.refundNo),
+      trade_no: checkedKey(request.providerTransactionId, 'trade_no'),
+      out_request_no: checkedKey(request.refundNo, 'out_request_no'),
       refund_amount: toAlipayAmount(request.amount),
       refund_reason: request.reason.slice(0, 256),
     });
@@ -197,8 +197,8 @@ export class AlipayClient implements ProviderClient {
   async queryRefund(request: RefundRequest): Promise<RefundResult> {
     const method = 'alipay.trade.fastpay.refund.query';
     const answer = await this.call(method, {
-      trade_no: checkedTradeNo(request.providerTransactionId),
-      out_request_no: checkedRequestNo(request.refundNo),
+      trade_no: checkedKey(request.providerTransactionId, 'trade_no'),
+      out_request_no: checkedKey(request.refundNo, 'out_request_no'),
     });
     if (answer.code !== '10000') {
       if (answer.sub_code === 'ACQ.TRADE_NOT_EXIST')
@@ -347,26 +347,16 @@ function refusal(method: string, answer: Readonly<Record<string, unknown>>): Ref
   return { status: 'failed', providerStatus: subCode, failureReason: `${subCode}${subMsg}`.slice(0, 200) };
 }
 
-function checkedTradeNo(tradeNo: string): string {
-  if (!/^[0-9A-Za-z_]{1,64}$/.test(tradeNo)) {
+/** An Alipay key (trade_no, out_request_no): 1 to 64 letters, digits or underscores. */
+function checkedKey(value: string, name: 'trade_no' | 'out_request_no'): string {
+  if (!/^[0-9A-Za-z_]{1,64}$/.test(value)) {
     throw new ProviderError(
       'PROVIDER_REQUEST_INVALID',
-      'an Alipay trade_no is 1 to 64 letters or digits',
+      `an Alipay ${name} is 1 to 64 letters, digits or underscores`,
       HttpStatus.BAD_REQUEST,
     );
   }
-  return tradeNo;
-}
-
-function checkedRequestNo(requestNo: string): string {
-  if (!/^[0-9A-Za-z_]{1,64}$/.test(requestNo)) {
-    throw new ProviderError(
-      'PROVIDER_REQUEST_INVALID',
-      'out_request_no must be 1 to 64 letters or digits',
-      HttpStatus.BAD_REQUEST,
-    );
-  }
-  return requestNo;
+  return value;
 }
 
 function checkedOrderNo(orderNo: string): string {
