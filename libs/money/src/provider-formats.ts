@@ -1,5 +1,5 @@
 // Each payment provider's amount format, in one place, so clients, verifiers and simulators cannot disagree about it.
-// Formats and limits: /work/shared/docs/providers.md.
+// Formats and limits: docs/providers.md.
 import { type Currency, parseCurrency } from './currency';
 import { formatMinorUnits, parseMinorUnits } from './minor-units';
 import { Money } from './money';

@@ -21,7 +21,7 @@ export interface ProviderCapabilities {
 }
 
 /**
- * The static facts per provider (see /work/shared/docs/providers.md). They are checked even for a disabled
+ * The static facts per provider (see docs/providers.md). They are checked even for a disabled
  * provider: "WeChat Pay has no page method" is true whatever the configuration.
  */
 export const PROVIDER_CAPABILITIES: Readonly<Record<ProviderName, ProviderCapabilities>> = {

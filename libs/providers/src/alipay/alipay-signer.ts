@@ -1,4 +1,4 @@
-// Alipay's RSA2 signing rules for requests, notifications and answers (/work/shared/docs/providers.md, Alipay).
+// Alipay's RSA2 signing rules for requests, notifications and answers (docs/providers.md, Alipay).
 import { type KeyObject, createSign, createVerify } from 'node:crypto';
 import { ProviderError } from '../provider-error';
 import { type RawJsonMember, rawJsonMembers } from '../raw-json-members';

@@ -1,4 +1,4 @@
-// UnionPay ACP 5.1.0 signMethod 01 (/work/shared/docs/providers.md, UnionPay): a double hash. The signing string's
+// UnionPay ACP 5.1.0 signMethod 01 (docs/providers.md, UnionPay): a double hash. The signing string's
 // SHA-256 is written as lowercase hex, and SHA256withRSA signs the ASCII of that hex text, not the string itself.
 import { type KeyObject, createHash, createSign, createVerify } from 'node:crypto';
 import { isCanonicalBase64 } from '../base64-signature';

@@ -1,4 +1,4 @@
-// WeChat Pay API v3 signing and encryption rules (/work/shared/docs/providers.md, WeChat Pay API v3).
+// WeChat Pay API v3 signing and encryption rules (docs/providers.md, WeChat Pay API v3).
 import { type KeyObject, createCipheriv, createDecipheriv, createSign, createVerify, randomBytes } from 'node:crypto';
 import { HttpStatus } from '@nestjs/common';
 import { ProviderError } from '../provider-error';
