@@ -76,8 +76,13 @@ function pg(database) {
 
 /** Total of the messages in every dead-letter topic of the system (high watermarks summed). */
 async function deadLetterCount(state) {
-  const { createKafka } = require(path.join(ROOT, 'dist/libs/messaging/src/index.js'));
-  const kafka = createKafka({ brokers: state.kafka.brokers.split(','), clientId: 'chaos', topicPrefix: '' });
+  const { createKafka, kafkaSettingsFromEnv } = require(path.join(ROOT, 'dist/libs/messaging/src/index.js'));
+  // The brokers of the running system; TLS and SASL from the same KAFKA_* variables as the services.
+  const kafka = createKafka({
+    ...kafkaSettingsFromEnv(process.env, 'chaos'),
+    brokers: state.kafka.brokers.split(','),
+    topicPrefix: '',
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -30,11 +30,8 @@ async function main() {
 
   const messaging = require(path.join(ROOT, 'dist/libs/messaging/src/index.js'));
   const { Topics } = require(path.join(ROOT, 'dist/libs/contracts/src/index.js'));
-  const settings = {
-    brokers: (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',').map((b) => b.trim()),
-    clientId: 'dlq-tool',
-    topicPrefix: process.env.KAFKA_TOPIC_PREFIX ?? '',
-  };
+  // The same KAFKA_* variables as the services (TLS and SASL included).
+  const settings = messaging.kafkaSettingsFromEnv(process.env, 'dlq-tool');
   const kafka = messaging.createKafka(settings, undefined, { retry: { retries: 2 } });
 
   let topic;

@@ -58,7 +58,12 @@ const seconds = (since) => ((Date.now() - since) / 1000).toFixed(1);
  * Never starts a second broker when one already answers (or is still starting from an earlier call).
  * @returns {Promise<{ brokers: string, startedByUs: boolean, pid?: number, logFile?: string }>}
  */
-export async function ensureKafka({ log = console.log, port = defaultPort(), dataDir = defaultDataDir(port) } = {}) {
+export async function ensureKafka({
+  log = console.log,
+  port = defaultPort(),
+  dataDir = defaultDataDir(port),
+  saslSsl = undefined,
+} = {}) {
   checkPort(port);
   const brokers = brokersFor(port);
 
@@ -71,13 +76,20 @@ export async function ensureKafka({ log = console.log, port = defaultPort(), dat
   try {
     // Whoever held the lock before us may have started the broker in the meantime.
     if (await probeKafka(brokers)) return { brokers, startedByUs: false, ...pidInfo(port) };
-    return await startKafka({ log, dataDir: path.resolve(dataDir), port });
+    return await startKafka({ log, dataDir: path.resolve(dataDir), port, saslSsl });
   } finally {
     releaseLock();
   }
 }
 
-async function startKafka({ log, dataDir, port }) {
+/**
+ * saslSsl (optional): a second listener, SASL_SSL on 127.0.0.1:<saslSsl.port>, as a managed Kafka offers it.
+ * keystoreFile: one PEM file holding the broker's PKCS#8 private key (unencrypted) and its certificate chain;
+ * scramUsers: [{ mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username, password }] (stored in the cluster
+ * metadata when the data dir is formatted); plainUsers: { username: password } for PLAIN.
+ * The PLAINTEXT listener stays for the controller and for local tools.
+ */
+async function startKafka({ log, dataDir, port, saslSsl }) {
   const brokers = brokersFor(port);
   const logFile = logFileFor(port);
 
@@ -104,8 +116,8 @@ async function startKafka({ log, dataDir, port }) {
 
   checkJava();
   const { version, libs } = await ensureKafkaJars({ log });
-  const { serverProps, log4jProps } = writeConfig({ port, dataDir });
-  formatStorage({ libs, serverProps, log4jProps, dataDir });
+  const { serverProps, log4jProps } = writeConfig({ port, dataDir, saslSsl });
+  formatStorage({ libs, serverProps, log4jProps, dataDir, scramUsers: saslSsl?.scramUsers ?? [] });
 
   const started = Date.now();
   const child = startBroker({ libs, serverProps, log4jProps, logFile });
@@ -385,7 +397,7 @@ function run(command, args) {
 // ---------------------------------------------------------------------------------------------------------------
 // Broker config, storage and process
 
-function writeConfig({ port, dataDir }) {
+function writeConfig({ port, dataDir, saslSsl }) {
   const dir = runDir(port);
   fs.mkdirSync(dir, { recursive: true });
   fs.mkdirSync(dataDir, { recursive: true });
@@ -424,6 +436,7 @@ function writeConfig({ port, dataDir }) {
     'num.replica.fetchers': 1,
     'log.cleaner.threads': 1,
     'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
+    ...(saslSsl ? saslSslSettings(port, saslSsl) : {}),
   };
   const serverProps = path.join(dir, 'server.properties');
   fs.writeFileSync(
@@ -451,6 +464,28 @@ function writeConfig({ port, dataDir }) {
   return { serverProps, log4jProps };
 }
 
+function saslSslSettings(port, { port: saslPort, keystoreFile, plainUsers = {} }) {
+  const plainJaas =
+    'org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+    Object.entries(plainUsers)
+      .map(([user, password]) => `user_${user}="${password}"`)
+      .join(' ') +
+    ';';
+  const scramJaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+  return {
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${port + 1},SASL_SSL://127.0.0.1:${saslPort}`,
+    // The name clients connect by must be in the certificate (the test's certificate names localhost).
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},SASL_SSL://localhost:${saslPort}`,
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
+    'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': plainJaas,
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': scramJaas,
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': scramJaas,
+    'listener.name.sasl_ssl.ssl.keystore.type': 'PEM',
+    'listener.name.sasl_ssl.ssl.keystore.location': keystoreFile,
+  };
+}
+
 function javaArgs({ libs, log4jProps }) {
   return [...JVM_FLAGS, `-Dlog4j.configuration=${pathToFileUrl(log4jProps)}`, '-cp', path.join(libs, '*')];
 }
@@ -458,7 +493,7 @@ function javaArgs({ libs, log4jProps }) {
 const pathToFileUrl = (p) => new URL(`file://${path.resolve(p).split(path.sep).join('/')}`).href;
 
 /** Format a new data dir; a formatted one is reused as is (formatting again would only cost a JVM start). */
-function formatStorage({ libs, serverProps, log4jProps, dataDir }) {
+function formatStorage({ libs, serverProps, log4jProps, dataDir, scramUsers = [] }) {
   if (fs.existsSync(path.join(dataDir, 'meta.properties'))) return;
   const res = spawnSync(
     'java',
@@ -471,6 +506,11 @@ function formatStorage({ libs, serverProps, log4jProps, dataDir }) {
       clusterIdFor(dataDir),
       '-c',
       serverProps,
+      // SCRAM credentials live in the KRaft metadata; they can only be added here, before the first start.
+      ...scramUsers.flatMap(({ mechanism, username, password }) => [
+        '--add-scram',
+        `${mechanism}=[name=${username},password=${password}]`,
+      ]),
     ],
     { encoding: 'utf8' },
   );

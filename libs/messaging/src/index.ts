@@ -1,5 +1,5 @@
-export { createKafka, kafkaSettings, physicalName } from './kafka-client';
-export type { KafkaSettings } from './kafka-client';
+export { createKafka, kafkaSettings, kafkaSettingsFromEnv, physicalName } from './kafka-client';
+export type { KafkaSettings, KafkaVariables } from './kafka-client';
 export { ensureTopics } from './topic-admin';
 export { OutboxEventEntity } from './outbox-event.entity';
 export { InboxEventEntity } from './inbox-event.entity';

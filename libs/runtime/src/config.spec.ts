@@ -88,4 +88,24 @@ describe('loadConfig', () => {
     expect(message).not.toContain('hunter2');
     expect(message).toContain('DB_PORT');
   });
+
+  it('names every Kafka security problem at once and never echoes the password', () => {
+    const problems = problemsOf({
+      API_SECRET: 's',
+      KAFKA_SSL: 'yes-please',
+      KAFKA_SSL_CA: '/nonexistent/ca.pem',
+      KAFKA_SASL_MECHANISM: 'gssapi',
+    }).join('\n');
+    expect(problems).toContain('KAFKA_SSL');
+    expect(problems).toContain('KAFKA_SSL_CA must name a readable PEM file');
+    expect(problems).toContain('KAFKA_SASL_MECHANISM must be one of plain, scram-sha-256, scram-sha-512');
+
+    const missing = problemsOf({
+      API_SECRET: 's',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_PASSWORD: 'hunter2-secret',
+    });
+    expect(missing.join('\n')).toContain('KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is set');
+    expect(missing.join('\n')).not.toContain('hunter2-secret');
+  });
 });

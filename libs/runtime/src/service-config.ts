@@ -9,8 +9,33 @@ import {
   Max,
   Min,
   MinLength,
+  registerDecorator,
   ValidateIf,
+  type ValidationOptions,
 } from 'class-validator';
+import * as fs from 'node:fs';
+
+/** The value names a file this process can read (checked at start, not at first use). */
+function IsReadableFile(options: ValidationOptions): PropertyDecorator {
+  return (target, propertyKey) =>
+    registerDecorator({
+      name: 'isReadableFile',
+      target: target.constructor,
+      propertyName: String(propertyKey),
+      options,
+      validator: {
+        validate(value: unknown): boolean {
+          if (typeof value !== 'string' || value === '') return false;
+          try {
+            fs.accessSync(value, fs.constants.R_OK);
+            return fs.statSync(value).isFile();
+          } catch {
+            return false;
+          }
+        },
+      },
+    });
+}
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -78,6 +103,29 @@ export class ServiceConfig {
   // Prefixes every topic and consumer group name: lets test runs (or tenants) share one cluster in isolation.
   @Matches(/^[A-Za-z0-9._-]*$/, { message: 'KAFKA_TOPIC_PREFIX may contain only letters, digits, ".", "_" and "-"' })
   KAFKA_TOPIC_PREFIX = '';
+
+  // Managed Kafka services require TLS and SASL; the local broker needs neither (see docs/decisions.md).
+  @Transform(toBoolean)
+  @IsBoolean()
+  KAFKA_SSL = false;
+
+  /** A PEM file of the CA(s) that signed the brokers' certificates; empty trusts the system's CAs. */
+  @ValidateIf((c: ServiceConfig) => c.KAFKA_SSL_CA !== '')
+  @IsReadableFile({ message: 'KAFKA_SSL_CA must name a readable PEM file' })
+  KAFKA_SSL_CA = '';
+
+  @IsIn(['', 'plain', 'scram-sha-256', 'scram-sha-512'], {
+    message: 'KAFKA_SASL_MECHANISM must be one of plain, scram-sha-256, scram-sha-512 (or empty for no SASL)',
+  })
+  KAFKA_SASL_MECHANISM: '' | 'plain' | 'scram-sha-256' | 'scram-sha-512' = '';
+
+  @ValidateIf((c: ServiceConfig) => c.KAFKA_SASL_MECHANISM !== '')
+  @IsNotEmpty({ message: 'KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is set' })
+  KAFKA_SASL_USERNAME = '';
+
+  @ValidateIf((c: ServiceConfig) => c.KAFKA_SASL_MECHANISM !== '')
+  @IsNotEmpty({ message: 'KAFKA_SASL_PASSWORD is required when KAFKA_SASL_MECHANISM is set' })
+  KAFKA_SASL_PASSWORD = '';
 
   @Type(() => Number)
   @IsInt()
