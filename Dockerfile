@@ -60,10 +60,11 @@ USER node
 # Each app listens on its own default PORT (see above); EXPOSE only documents them.
 EXPOSE 3000 3001 3002 3003 3004
 
-# Liveness only (the process serves HTTP): readiness depends on PostgreSQL and Kafka and is checked by the
-# orchestrator (compose healthcheck / Kubernetes readinessProbe). Slim has no curl, so use node's fetch.
+# Liveness only, on MANAGEMENT_PORT when set (health is not served on PORT then): readiness depends on PostgreSQL
+# and Kafka and is checked by the orchestrator (compose healthcheck / Kubernetes readinessProbe). Slim has no
+# curl, so use node's fetch.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "const d={'api-gateway':3000,'notification-ingest':3001,'order-service':3002,'payment-gateway':3003,'ledger-service':3004};const p=process.env.PORT||d[process.env.APP];fetch('http://127.0.0.1:'+p+'/health/live',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const d={'api-gateway':3000,'notification-ingest':3001,'order-service':3002,'payment-gateway':3003,'ledger-service':3004};const p=process.env.MANAGEMENT_PORT||process.env.PORT||d[process.env.APP];fetch('http://127.0.0.1:'+p+'/health/live',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # SIGTERM reaches the service for its graceful shutdown (SHUTDOWN_TIMEOUT_MS).
 STOPSIGNAL SIGTERM

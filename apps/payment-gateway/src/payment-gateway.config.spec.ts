@@ -191,4 +191,13 @@ describe('PaymentGatewayConfig', () => {
       expect(error.message).not.toContain('pk_test_publishable');
     });
   });
+
+  it('requires an https CALLBACK_BASE_URL in production, and accepts http outside it', () => {
+    const prod = { NODE_ENV: 'production', DB_PASSWORD: 'pw', INTERNAL_TOKEN: 'x'.repeat(32), MANAGEMENT_PORT: '9090' };
+    const error = configError(alipayEnv({ ...prod, CALLBACK_BASE_URL: 'http://pay.example.test' }));
+    expect(error.problems.join('\n')).toContain('CALLBACK_BASE_URL must be https when NODE_ENV=production');
+    expect(() =>
+      loadConfig(PaymentGatewayConfig, 'payment-gateway', alipayEnv({ CALLBACK_BASE_URL: 'http://127.0.0.1:3001' })),
+    ).not.toThrow();
+  });
 });

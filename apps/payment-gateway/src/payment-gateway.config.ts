@@ -1,7 +1,22 @@
 import { Type } from 'class-transformer';
-import { IsInt, Matches, Max, Min } from 'class-validator';
+import { IsInt, Matches, Max, Min, registerDecorator, type ValidationOptions } from 'class-validator';
 import { ProviderClientEnv } from '@shop/providers';
 import { ServiceConfig } from '@shop/runtime';
+
+/** In production the URL must be https: payment results must not travel in the clear. */
+function HttpsInProduction(options: ValidationOptions): PropertyDecorator {
+  return (target, propertyKey) =>
+    registerDecorator({
+      name: 'httpsInProduction',
+      target: target.constructor,
+      propertyName: String(propertyKey),
+      options,
+      validator: {
+        validate: (value: unknown, args): boolean =>
+          (args?.object as ServiceConfig).NODE_ENV !== 'production' || String(value).startsWith('https://'),
+      },
+    });
+}
 
 /**
  * Configuration of the payment-gateway, read from environment variables and validated at start.
@@ -21,6 +36,9 @@ export class PaymentGatewayConfig extends ProviderClientEnv(ServiceConfig) {
    */
   @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*[^\s?#/])?$/, {
     message: 'CALLBACK_BASE_URL must be an http(s) URL without query or trailing slash, e.g. https://pay.example.com',
+  })
+  @HttpsInProduction({
+    message: 'CALLBACK_BASE_URL must be https when NODE_ENV=production (providers post payment results to it)',
   })
   CALLBACK_BASE_URL = '';
 

@@ -1,9 +1,11 @@
 import { type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import * as fs from 'node:fs';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from './config';
+import { HealthRegistry } from './health';
 import { createLogger, NestPinoLogger } from './logger';
 import { MetricsRegistry } from './metrics';
 import { correlationIdFrom, enterContext } from './request-context';
@@ -29,6 +31,16 @@ export interface OperatorError extends Error {
 // Probes and scrapes would drown the request log; they are visible in metrics instead.
 const QUIET_PATHS = /^\/(health\/|metrics)/;
 
+// The routes that move to MANAGEMENT_PORT when it is set. Compared with the route Fastify matched, never with the
+// raw URL, so no spelling of the path (//metrics, /metrics/, %-encoded, absolute-form) reaches them publicly.
+const MANAGEMENT_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
+
+/** The HTTPS options of the public listener when TLS_CERT_FILE and TLS_KEY_FILE are set (validated at start). */
+function httpsOptions(config: ServiceConfig): { https: { cert: Buffer; key: Buffer } } | Record<string, never> {
+  if (!config.TLS_CERT_FILE || !config.TLS_KEY_FILE) return {};
+  return { https: { cert: fs.readFileSync(config.TLS_CERT_FILE), key: fs.readFileSync(config.TLS_KEY_FILE) } };
+}
+
 /**
  * Builds and initialises the Nest application on Fastify with JSON logging, correlation ids, validation and
  * metrics, and starts its event handlers; it does not listen on a port yet.
@@ -46,6 +58,7 @@ export async function createServiceApp<C extends ServiceConfig>(
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) =>
       correlationIdFrom(req.headers['x-request-id'] ?? req.headers['x-correlation-id']),
     bodyLimit: 1024 * 1024,
+    ...httpsOptions(config),
   });
   const app = await NestFactory.create<NestFastifyApplication>(definition.rootModule(config), adapter, {
     logger: new NestPinoLogger(logger),
@@ -56,6 +69,15 @@ export async function createServiceApp<C extends ServiceConfig>(
   fastify.addHook('onRequest', (request, reply, done) => {
     enterContext({ correlationId: request.id });
     void reply.header('x-request-id', request.id);
+    if (config.MANAGEMENT_PORT !== 0 && MANAGEMENT_ROUTES.has(request.routeOptions.url ?? '')) {
+      void reply.status(404).send({
+        statusCode: 404,
+        code: 'NOT_FOUND',
+        message: `Cannot ${request.method} ${request.routeOptions.url} on this port`,
+        correlationId: request.id,
+      });
+      return;
+    }
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -71,6 +93,11 @@ export async function createServiceApp<C extends ServiceConfig>(
     }
     done();
   });
+  if (config.MANAGEMENT_PORT !== 0) {
+    const management = createManagementServer(app);
+    managementServers.set(app, management);
+    fastify.addHook('onClose', async () => management.close());
+  }
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   definition.configure?.(app, config);
@@ -78,6 +105,51 @@ export async function createServiceApp<C extends ServiceConfig>(
   await app.init();
   await app.startAllMicroservices();
   return app;
+}
+
+/**
+ * The management listener: liveness, readiness and metrics on MANAGEMENT_PORT, apart from the public routes.
+ * It shares the application's health registry and metrics registry, so the answers are the same as on PORT.
+ */
+function createManagementServer(app: NestFastifyApplication): FastifyInstance {
+  const health = app.get(HealthRegistry);
+  const metrics = app.get(MetricsRegistry);
+  const server = Fastify({ logger: false });
+  server.get('/health/live', async () => ({ status: 'ok' }));
+  server.get('/health/ready', async (_request, reply) => {
+    const { ready, checks } = await health.readiness();
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
+  });
+  server.get('/metrics', async (_request, reply) =>
+    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(await metrics.registry.metrics()),
+  );
+  server.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ statusCode: 404, code: 'NOT_FOUND', message: `Cannot ${request.method} ${request.url}` }),
+  );
+  return server;
+}
+
+// The management server of each application, created with it (hooks cannot be added once Fastify is ready).
+const managementServers = new WeakMap<NestFastifyApplication, FastifyInstance>();
+
+/**
+ * Starts listening: the public routes on PORT (HTTPS when TLS files are set) and, with MANAGEMENT_PORT, health and
+ * metrics on their own port. Closing the application closes both. Returns the URLs.
+ */
+export async function listenService<C extends ServiceConfig>(
+  app: NestFastifyApplication,
+  config: C,
+): Promise<{ url: string; managementUrl?: string }> {
+  const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+  let managementUrl: string | undefined;
+  const management = managementServers.get(app);
+  if (management) {
+    await management.listen({ port: config.MANAGEMENT_PORT, host: config.HOST });
+    managementUrl = `http://${host}:${config.MANAGEMENT_PORT}`;
+  }
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const scheme = config.TLS_CERT_FILE ? 'https' : 'http';
+  return { url: `${scheme}://${host}:${config.PORT}`, ...(managementUrl ? { managementUrl } : {}) };
 }
 
 /**
@@ -109,9 +181,8 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
         }, config.SHUTDOWN_TIMEOUT_MS).unref();
       });
     }
-    await app.listen({ port: config.PORT, host: config.HOST });
-    const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
-    logger.info({ url: `http://${host}:${config.PORT}` }, `${definition.name} ready`);
+    const urls = await listenService(app, config);
+    logger.info(urls, `${definition.name} ready`);
   } catch (error) {
     const err = error as OperatorError;
     logger.fatal({ err }, `${definition.name} failed to start`);

@@ -61,8 +61,9 @@ describe('loadConfig', () => {
     expect(problems.find((p) => p.startsWith('API_SECRET'))).toContain('not set');
   });
 
-  it('requires DB_PASSWORD and INTERNAL_TOKEN in production only', () => {
+  it('requires MANAGEMENT_PORT, DB_PASSWORD and INTERNAL_TOKEN in production only', () => {
     expect(problemsOf({ API_SECRET: 's', NODE_ENV: 'production' })).toEqual([
+      'MANAGEMENT_PORT: MANAGEMENT_PORT is required when NODE_ENV=production (health and metrics apart from PORT) (not set)',
       'DB_PASSWORD: DB_PASSWORD is required when NODE_ENV=production (not set)',
       'INTERNAL_TOKEN: INTERNAL_TOKEN must be at least 32 characters (required when NODE_ENV=production) (not set)',
     ]);

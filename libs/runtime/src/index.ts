@@ -11,6 +11,6 @@ export { HealthController, HealthRegistry } from './health';
 export type { HealthIndicator } from './health';
 export { MetricsController, MetricsRegistry } from './metrics';
 export { RuntimeModule, SERVICE_NAME } from './runtime.module';
-export { createServiceApp, runService } from './bootstrap';
+export { createServiceApp, listenService, runService } from './bootstrap';
 export type { OperatorError, ServiceDefinition } from './bootstrap';
 export { INTERNAL_ROUTE_PREFIX, InternalAuthGuard } from './internal-auth.guard';

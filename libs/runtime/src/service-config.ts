@@ -61,6 +61,33 @@ export class ServiceConfig {
   @Max(65535)
   PORT = 3000;
 
+  /**
+   * Where /health/live, /health/ready and /metrics are served, apart from the public routes, so an Ingress that
+   * exposes PORT can never expose them; 0 serves them on PORT (development). Required when NODE_ENV=production.
+   */
+  @Type(() => Number)
+  @ValidateIf((c: ServiceConfig) => c.NODE_ENV === 'production' || c.MANAGEMENT_PORT !== 0)
+  @IsInt()
+  @Min(1, { message: 'MANAGEMENT_PORT is required when NODE_ENV=production (health and metrics apart from PORT)' })
+  @Max(65535)
+  MANAGEMENT_PORT = 0;
+
+  /**
+   * HTTPS in the process, for deployments where no ingress terminates TLS: PEM files of the certificate (chain)
+   * and its key. Both or neither; with them, PORT speaks only HTTPS.
+   */
+  @ValidateIf((c: ServiceConfig) => c.TLS_CERT_FILE !== '' || c.TLS_KEY_FILE !== '')
+  @IsReadableFile({
+    message: 'TLS_CERT_FILE must name a readable PEM file (TLS_CERT_FILE and TLS_KEY_FILE go together)',
+  })
+  TLS_CERT_FILE = '';
+
+  @ValidateIf((c: ServiceConfig) => c.TLS_CERT_FILE !== '' || c.TLS_KEY_FILE !== '')
+  @IsReadableFile({
+    message: 'TLS_KEY_FILE must name a readable PEM file (TLS_CERT_FILE and TLS_KEY_FILE go together)',
+  })
+  TLS_KEY_FILE = '';
+
   @IsString()
   @IsNotEmpty()
   DB_HOST = '127.0.0.1';
