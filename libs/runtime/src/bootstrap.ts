@@ -115,7 +115,7 @@ function createManagementServer(app: NestFastifyApplication): FastifyInstance {
   const health = app.get(HealthRegistry);
   const metrics = app.get(MetricsRegistry);
   const server = Fastify({ logger: false });
-  server.get('/health/live', async () => ({ status: 'ok' }));
+  server.get('/health/live', (_request, reply) => reply.send({ status: 'ok' }));
   server.get('/health/ready', async (_request, reply) => {
     const { ready, checks } = await health.readiness();
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
