@@ -69,6 +69,10 @@ export async function createServiceApp<C extends ServiceConfig>(
   fastify.addHook('onRequest', (request, reply, done) => {
     enterContext({ correlationId: request.id });
     void reply.header('x-request-id', request.id);
+    // Browsers must only ever reach a production deployment over HTTPS (HSTS), whatever the ingress sends.
+    if (config.NODE_ENV === 'production') {
+      void reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    }
     if (config.MANAGEMENT_PORT !== 0 && MANAGEMENT_ROUTES.has(request.routeOptions.url ?? '')) {
       void reply.status(404).send({
         statusCode: 404,
