@@ -105,6 +105,21 @@ describe('an Alipay payment, end to end', () => {
     return line ? Number(line.split(' ').pop()) : 0;
   }
 
+  /** The sum of a metric's series on a service's /metrics whose labels include `labels` (0 when absent). */
+  async function metric(
+    service: keyof typeof system.urls,
+    name: string,
+    labels: Record<string, string> = {},
+  ): Promise<number> {
+    const text = await (await fetch(`${system.urls[service]}/metrics`)).text();
+    const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+      .filter((l) => wanted.every((w) => l.slice(0, l.lastIndexOf(' ')).includes(w)))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  }
+
   function expectOneBalancedPosting(entries: LedgerEntry[], amount: number): void {
     expect(entries).toHaveLength(2);
     expect(new Set(entries.map((e) => e.transactionId)).size).toBe(1);
@@ -208,6 +223,55 @@ describe('an Alipay payment, end to end', () => {
     );
     expect(flagged.status).toBe('PENDING_PAYMENT');
     expect(flagged.review?.reason).toBe('AMOUNT_MISMATCH');
+  });
+
+  it('counts it for operations: payments started and succeeded, provider calls, anomalies, outbox, lag', async () => {
+    const started = await metric('payment-gateway', 'payments_started_total', { provider: 'alipay' });
+    const succeeded = await metric('payment-gateway', 'payments_succeeded_total', { provider: 'alipay' });
+    const calls = await metric('payment-gateway', 'provider_request_duration_seconds_count', {
+      provider: 'alipay',
+      operation: 'pay',
+      outcome: 'ok',
+    });
+    const order = await orderWithQrPayment();
+    expect(await metric('payment-gateway', 'payments_started_total', { provider: 'alipay' })).toBe(started + 1);
+    expect(
+      await metric('payment-gateway', 'provider_request_duration_seconds_count', {
+        provider: 'alipay',
+        operation: 'pay',
+        outcome: 'ok',
+      }),
+    ).toBe(calls + 1);
+    await simulator.pay(order.orderNo);
+    await paidOrder(order.orderNo);
+    await eventually(async () =>
+      (await metric('payment-gateway', 'payments_succeeded_total', { provider: 'alipay' })) === succeeded + 1
+        ? true
+        : undefined,
+    );
+    // The wrong-amount payment above became an AMOUNT_MISMATCH anomaly at the payment-gateway.
+    await eventually(async () =>
+      (await metric('payment-gateway', 'payment_anomalies_total', { type: 'AMOUNT_MISMATCH' })) >= 1 ? true : undefined,
+    );
+    // Every series the alerts read exists on the service that owns it.
+    for (const service of ['order-service', 'payment-gateway', 'ledger-service', 'notification-ingest'] as const) {
+      const text = await (await fetch(`${system.urls[service]}/metrics`)).text();
+      expect(text).toMatch(/^outbox_backlog_events \d+/m);
+      expect(text).toMatch(/^outbox_oldest_unpublished_age_seconds [\d.e+-]+/m);
+    }
+    expect(await metric('payment-gateway', 'payments_pending_stuck')).toBe(0);
+    expect(await metric('order-service', 'orders_unpaid_stuck')).toBe(0);
+    // Lag is read every 5 s: the order-service's group shows up, caught up.
+    const lag = await eventually(
+      async () => {
+        const text = await (await fetch(`${system.urls['order-service']}/metrics`)).text();
+        return /^messaging_consumer_lag_messages\{group="order-service",topic="payments\.payment-succeeded\.v1"\} (\d+)/m.exec(
+          text,
+        )?.[1];
+      },
+      { timeoutMs: 20_000, message: 'consumer lag of order-service' },
+    );
+    expect(Number(lag)).toBe(0);
   });
 
   it('hides another customer’s order behind a 404', async () => {

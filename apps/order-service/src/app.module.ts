@@ -4,6 +4,7 @@ import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
 import { CatalogService } from './catalog/catalog.service';
 import { ProductsController } from './catalog/products.controller';
+import { OrderExpiryMetrics } from './expiry/order-expiry.metrics';
 import { OrderExpiryService } from './expiry/order-expiry.service';
 import { OrderServiceConfig } from './order-service.config';
 import { OrdersController } from './orders/orders.controller';
@@ -36,6 +37,7 @@ export class AppModule {
         OrderPaymentsService,
         OrderRefundsService,
         OrderExpiryService,
+        OrderExpiryMetrics,
       ],
     };
   }

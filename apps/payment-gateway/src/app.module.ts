@@ -10,6 +10,7 @@ import { PaymentGatewayConfig } from './payment-gateway.config';
 import { PaymentEventsHandler } from './payments/payment-events.handler';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
+import { PaymentMetrics } from './payments/payment-metrics';
 import { ProviderRequestLog } from './payments/provider-request-log';
 import { ProviderRegistry, createProviderRegistry } from './providers/provider-registry';
 import { AttemptClosingService } from './query/attempt-closing.service';
@@ -49,6 +50,7 @@ export class AppModule {
         PaymentsService,
         AnomaliesService,
         ProviderRequestLog,
+        PaymentMetrics,
         AttemptClosingService,
         // Under its own class too: a test may pass a subclass, which RuntimeModule registers under that subclass.
         { provide: PaymentGatewayConfig, useValue: config },

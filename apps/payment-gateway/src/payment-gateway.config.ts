@@ -42,6 +42,13 @@ export class PaymentGatewayConfig extends ProviderClientEnv(ServiceConfig) {
   })
   CALLBACK_BASE_URL = '';
 
+  /** A payment attempt still pending this long after it was opened counts in payments_pending_stuck (alert). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60000)
+  @Max(7 * 24 * 3600 * 1000)
+  PAYMENT_STUCK_AFTER_MS = 1800000;
+
   /** How long to wait for an answer of WeChat Pay, UnionPay or Stripe before answering PROVIDER_ERROR. */
   @Type(() => Number)
   @IsInt()

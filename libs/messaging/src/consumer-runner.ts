@@ -106,6 +106,11 @@ export class ConsumerRunner {
     return this.options.groupId;
   }
 
+  /** The logical topics this group reads. */
+  get topics(): string[] {
+    return Object.keys(this.options.handlers);
+  }
+
   /** Joins the group and starts consuming; resolves once the group is joined. */
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({

@@ -14,8 +14,12 @@ import { HealthRegistry, MetricsRegistry } from '@shop/runtime';
 import { createConsumerMetrics, type ConsumerMetrics } from './consumer-metrics';
 import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
 import { createKafka, physicalName, type KafkaSettings } from './kafka-client';
+import { ConsumerLagMetrics, registerOutboxMetrics } from './messaging-metrics';
 import { OutboxRelay } from './outbox-relay';
 import { ensureTopics } from './topic-admin';
+
+// How often consumer lag is read from Kafka (a scrape every 15 s sees values at most this old).
+const LAG_REFRESH_MS = 5_000;
 
 /** Injection tokens of the messaging module. */
 export const KAFKA_SETTINGS = Symbol('KAFKA_SETTINGS');
@@ -37,6 +41,9 @@ export class MessagingService
   private readonly runners: ConsumerRunner[] = [];
   private readonly pendingConsumers: ConsumerRunnerOptions[] = [];
   private readonly consumerMetrics: ConsumerMetrics;
+  private readonly lagMetrics: ConsumerLagMetrics;
+  private lagTimer?: NodeJS.Timeout;
+  private lagAdmin?: Admin;
 
   constructor(
     @Inject(KAFKA_SETTINGS) readonly settings: KafkaSettings,
@@ -47,6 +54,8 @@ export class MessagingService
   ) {
     this.kafka = createKafka(settings, logger);
     this.consumerMetrics = createConsumerMetrics(metrics.registry);
+    registerOutboxMetrics(metrics.registry, dataSource, logger);
+    this.lagMetrics = new ConsumerLagMetrics(metrics.registry);
     // One request in flight keeps each partition's messages in outbox order across retries; duplicates that a
     // retry may still cause are absorbed by the consumers' inboxes.
     this.producer = this.kafka.producer({
@@ -68,6 +77,11 @@ export class MessagingService
       ...options,
     });
     this.runners.push(runner);
+    // Consumer groups start from the event transport, after bootstrap: the lag refresh starts with the first.
+    if (!this.lagTimer) {
+      this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_MS);
+      this.lagTimer.unref();
+    }
     await runner.start();
     return runner;
   }
@@ -94,9 +108,27 @@ export class MessagingService
     for (const options of this.pendingConsumers) await this.startConsumer(options);
   }
 
+  // Lag is read by an admin client of its own, off the consuming path; a failed read keeps the last values.
+  private async refreshLag(): Promise<void> {
+    try {
+      if (!this.lagAdmin) {
+        this.lagAdmin = this.kafka.admin({ retry: { retries: 0 } });
+        await this.lagAdmin.connect();
+      }
+      await this.lagMetrics.refresh(
+        this.lagAdmin,
+        this.settings,
+        this.runners.map((r) => ({ groupId: r.groupId, topics: r.topics })),
+      );
+    } catch (error) {
+      this.logger.debug({ err: error }, 'consumer lag not refreshed');
+    }
+  }
+
   // Consumers stop first, each finishing the message in flight; the relay stops after its batch (rows that
   // in-flight requests still write are published on the next start: nothing is lost).
   async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.lagTimer);
     await Promise.all(this.runners.map((r) => r.stop()));
     await this.relay?.stop();
   }
@@ -105,6 +137,7 @@ export class MessagingService
   async onApplicationShutdown(): Promise<void> {
     await this.producer.disconnect();
     await this.admin?.disconnect();
+    await this.lagAdmin?.disconnect();
   }
 
   // A consumer retrying a transient failure (typically its database) is alive but not doing its job; saying so

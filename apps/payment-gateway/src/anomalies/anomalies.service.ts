@@ -14,6 +14,7 @@ import { RefundError } from '../refunds/refund.error';
 import type { RefundView } from '../refunds/refund.views';
 import { recordCapture } from '../refunds/captured-payments';
 import { RefundsService } from '../refunds/refunds.service';
+import { PaymentMetrics } from '../payments/payment-metrics';
 import { PAYMENT_GATEWAY_CONSUMER } from '../payments/payments.service';
 import type { AnomalyOutcome, AnomalyStatus, PaymentAnomalyPage, PaymentAnomalyView } from './anomaly.views';
 import type { ListAnomaliesQueryDto } from './list-anomalies-query.dto';
@@ -57,6 +58,7 @@ export class AnomaliesService {
     private readonly refunds: RefundsService,
     private readonly messaging: MessagingService,
     config: PaymentGatewayConfig,
+    private readonly metrics: PaymentMetrics,
   ) {
     this.autoRefund = new Set(config.ANOMALY_AUTO_REFUND.split(',').filter((t) => t !== ''));
   }
@@ -89,6 +91,7 @@ export class AnomaliesService {
         ],
       );
       if (inserted.length === 0) return 'already-recorded';
+      this.metrics.anomalyRecorded(anomaly.type);
       // The money an anomaly stands for was captured, whether or not its PaymentSucceeded reached us (an orphan's
       // never does): recorded here too, so it can be refunded.
       await recordCapture(manager, anomaly);

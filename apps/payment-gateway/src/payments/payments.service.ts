@@ -12,6 +12,7 @@ import type { PaymentAttemptStatus } from './payment-attempt.entity';
 import { providerDeadline } from './payment-deadline';
 import { PaymentError } from './payment.error';
 import type { CreatedPaymentView, PaymentAttemptView, PaymentSucceededOutcome } from './payment.views';
+import { PaymentMetrics } from './payment-metrics';
 import { ProviderRequestLog } from './provider-request-log';
 import { recordCapture } from '../refunds/captured-payments';
 
@@ -48,6 +49,7 @@ export class PaymentsService {
     private readonly dataSource: DataSource,
     private readonly providers: ProviderRegistry,
     private readonly requestLog: ProviderRequestLog,
+    private readonly metrics: PaymentMetrics,
   ) {}
 
   /**
@@ -92,6 +94,7 @@ export class PaymentsService {
         manager,
       );
     });
+    this.metrics.paymentStarted(request.provider);
     const base = { paymentId, provider: request.provider, method: request.method, status: 'PENDING' as const };
     switch (result.kind) {
       case 'qr':
@@ -174,6 +177,7 @@ export class PaymentsService {
     const context = { eventId, orderNo: payment.orderNo, provider: payment.provider };
     switch (outcome.status) {
       case 'applied':
+        this.metrics.paymentSucceeded(payment.provider);
         this.logger.log({ ...context, paymentId: outcome.paymentId, msg: 'payment attempt succeeded' });
         break;
       case 'duplicate':

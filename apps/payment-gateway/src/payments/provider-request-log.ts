@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { PaymentMetrics } from './payment-metrics';
 import { ProviderRequestLogEntity, type ProviderRequestOutcome } from './provider-request-log.entity';
 
 /** One provider call to record; deliberately without bodies, keys or signatures. */
@@ -14,12 +15,25 @@ export interface ProviderRequestRecord {
   errorMessage?: string;
 }
 
-/** Writes the provider_request_log, alone or inside the caller's transaction. */
+/**
+ * Writes the provider_request_log, alone or inside the caller's transaction; every provider call passes here, so
+ * the provider_request_* metrics are counted here too.
+ */
 @Injectable()
 export class ProviderRequestLog {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics: PaymentMetrics,
+  ) {}
 
   async record(entry: ProviderRequestRecord, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    this.metrics.providerCall(
+      entry.provider,
+      entry.operation,
+      entry.status === 'OK',
+      entry.durationMs,
+      entry.errorCode,
+    );
     await manager.insert(ProviderRequestLogEntity, {
       provider: entry.provider,
       operation: entry.operation,
