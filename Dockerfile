@@ -34,6 +34,23 @@ COPY libs ./libs
 RUN npm run build
 
 # ---------------------------------------------------------------------------------------------------------
+# ops: what the backup and archive jobs run (npm run backup / restore / archive): the compiled code, scripts/ and
+# the PostgreSQL client. Built on request only (the last stage, runtime, stays the default target):
+#   docker build --target ops -t shop-payments-ops .
+FROM node:24-bookworm-slim AS ops
+ENV NODE_ENV=production
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY scripts ./scripts
+USER node
+CMD ["npm", "run", "backup", "--", "--out", "/backups/latest"]
+
+# ---------------------------------------------------------------------------------------------------------
 # runtime: slim image, no compiler, no dev dependencies, no sources.
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production

@@ -60,12 +60,14 @@ beforeAll(async () => {
   let networking: any;
   let policy: any;
   let autoscaling: any;
+  let batch: any;
   try {
     core = await esmImport('kubernetes-models/v1');
     apps = await esmImport('kubernetes-models/apps/v1');
     networking = await esmImport('kubernetes-models/networking.k8s.io/v1');
     policy = await esmImport('kubernetes-models/policy/v1');
     autoscaling = await esmImport('kubernetes-models/autoscaling/v2');
+    batch = await esmImport('kubernetes-models/batch/v1');
   } catch (error) {
     throw new Error(
       `cannot load kubernetes-models (ESM): run Jest with NODE_OPTIONS=--experimental-vm-modules (${String(error)})`,
@@ -82,6 +84,8 @@ beforeAll(async () => {
     'networking.k8s.io/v1/Ingress': networking.Ingress,
     'policy/v1/PodDisruptionBudget': policy.PodDisruptionBudget,
     'autoscaling/v2/HorizontalPodAutoscaler': autoscaling.HorizontalPodAutoscaler,
+    'batch/v1/CronJob': batch.CronJob,
+    'v1/PersistentVolumeClaim': core.PersistentVolumeClaim,
   };
 });
 

@@ -48,6 +48,7 @@ beforeAll(async () => {
   const networking = await esmImport('kubernetes-models/networking.k8s.io/v1');
   const policy = await esmImport('kubernetes-models/policy/v1');
   const autoscaling = await esmImport('kubernetes-models/autoscaling/v2');
+  const batch = await esmImport('kubernetes-models/batch/v1');
   models = {
     'v1/Namespace': core.Namespace,
     'v1/ConfigMap': core.ConfigMap,
@@ -57,6 +58,8 @@ beforeAll(async () => {
     'networking.k8s.io/v1/Ingress': networking.Ingress,
     'policy/v1/PodDisruptionBudget': policy.PodDisruptionBudget,
     'autoscaling/v2/HorizontalPodAutoscaler': autoscaling.HorizontalPodAutoscaler,
+    'batch/v1/CronJob': batch.CronJob,
+    'v1/PersistentVolumeClaim': core.PersistentVolumeClaim,
   };
 });
 
@@ -159,6 +162,20 @@ describe.each(['dev', 'prod'])('k8s/overlays/%s', (overlay) => {
     expect(callbacks.http.paths.map((p: Obj) => [p.path, p.backend.service.name])).toEqual([
       ['/callbacks/', 'notification-ingest'],
     ]);
+  });
+
+  it('backs up every night and archives the payment log every week, from the ops image', () => {
+    const commands = all('CronJob').map((c) => {
+      const container = c.spec.jobTemplate.spec.template.spec.containers[0];
+      expect(container.image).toMatch(/^shop-payments-ops:/);
+      return container.command.join(' ');
+    });
+    expect(commands).toEqual([
+      expect.stringContaining('npm run backup -- --out'),
+      expect.stringContaining('npm run archive -- --until'),
+    ]);
+    const archive = one('CronJob', 'payment-log-archive').spec.jobTemplate.spec.template.spec.containers[0];
+    expect(archive.envFrom).toContainEqual({ secretRef: { name: 'shop-payments-archive' } });
   });
 
   it('has a KafkaTopic for every topic and dead-letter topic the services use', () => {

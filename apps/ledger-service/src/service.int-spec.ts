@@ -8,4 +8,6 @@ describeServiceBasics(service, schema, [
   'journal_entries',
   'journal_transactions',
   'outbox_events',
+  'payment_log',
+  'payment_log_head',
 ]);

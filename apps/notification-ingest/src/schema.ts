@@ -5,6 +5,7 @@ import { CreateProviderNotifications1764202100000 } from './migrations/176420210
 import { AddNotificationKind1764202200000 } from './migrations/1764202200000-add-notification-kind';
 import { AddOrphanAnomalyReported1764203000000 } from './migrations/1764203000000-add-orphan-anomaly-reported';
 import { CreateCallbackReplayKeys1764205000000 } from './migrations/1764205000000-create-callback-replay-keys';
+import { CreatePaymentLog1764208000000 } from './migrations/1764208000000-create-payment-log';
 import { ProviderNotificationEntity } from './notifications/provider-notification.entity';
 import { ReplayKeyEntity } from './notifications/replay-key.entity';
 import { KnownOrderEntity } from './orders/known-order.entity';
@@ -19,5 +20,6 @@ export const schema: SchemaDefinition = {
     AddNotificationKind1764202200000,
     AddOrphanAnomalyReported1764203000000,
     CreateCallbackReplayKeys1764205000000,
+    CreatePaymentLog1764208000000,
   ],
 };

@@ -8,4 +8,6 @@ describeServiceBasics(service, schema, [
   'known_orders',
   'outbox_events',
   'provider_notifications',
+  'payment_log',
+  'payment_log_head',
 ]);

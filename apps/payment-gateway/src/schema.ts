@@ -6,6 +6,7 @@ import { AddAttemptClosingAndQuery1764204100000 } from './migrations/17642041000
 import { AddAttemptProviderReference1764205100000 } from './migrations/1764205100000-add-attempt-provider-reference';
 import { AddAttemptProviderExpiry1764206100000 } from './migrations/1764206100000-add-attempt-provider-expiry';
 import { CreateRefunds1764207100000 } from './migrations/1764207100000-create-refunds';
+import { CreatePaymentLog1764208000000 } from './migrations/1764208000000-create-payment-log';
 import { PaymentAttemptEntity } from './payments/payment-attempt.entity';
 import { ProviderRequestLogEntity } from './payments/provider-request-log.entity';
 
@@ -23,5 +24,6 @@ export const schema: SchemaDefinition = {
     AddAttemptProviderReference1764205100000,
     AddAttemptProviderExpiry1764206100000,
     CreateRefunds1764207100000,
+    CreatePaymentLog1764208000000,
   ],
 };

@@ -17,4 +17,6 @@ describeServiceBasics({ ...service, configSchema: BasicsConfig }, schema, [
   'provider_request_log',
   'captured_payments',
   'refunds',
+  'payment_log',
+  'payment_log_head',
 ]);

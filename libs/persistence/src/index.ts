@@ -6,3 +6,5 @@ export { postgresOptions } from './data-source-options';
 export type { SchemaDefinition } from './data-source-options';
 export { DatabaseHealth } from './database.health';
 export { PersistenceModule } from './persistence.module';
+export { createPaymentLog, dropPaymentLog } from './payment-log.migration';
+export type { PaymentLogSource } from './payment-log.migration';
