@@ -1,6 +1,7 @@
 import { prepareDatabase } from '@shop/persistence';
 import type { ServiceDefinition } from '@shop/runtime';
 import { AppModule } from './app.module';
+import { serveOpenApiDocument } from './openapi/openapi-document';
 import { schema } from './schema';
 import { ApiGatewayConfig } from './api-gateway.config';
 
@@ -10,4 +11,6 @@ export const service: ServiceDefinition<ApiGatewayConfig> = {
   configSchema: ApiGatewayConfig,
   rootModule: (config) => AppModule.forRoot(config),
   prepare: prepareDatabase(schema),
+  // GET /docs and /docs/openapi.json: the public API's OpenAPI document.
+  configure: (app) => serveOpenApiDocument(app),
 };

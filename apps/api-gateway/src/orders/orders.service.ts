@@ -1,3 +1,10 @@
+import type {
+  OrderDetailsResponse,
+  OrderPageResponse,
+  OrderResponse,
+  PaymentStartedResponse,
+  RefundResponse,
+} from './order.responses';
 import { createHash } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppError } from '@shop/runtime';
@@ -50,8 +57,8 @@ export class OrdersService {
    * With an Idempotency-Key, the order-service also gets a request key derived from it: should the answer be lost
    * on the way back (a timeout), the retry finds the order created the first time instead of creating another.
    */
-  async create(principal: Principal, dto: CreateOrderDto, idempotencyKey?: string): Promise<unknown> {
-    const { body } = await this.upstream.call('order-service', 'POST', '/internal/v1/orders', {
+  async create(principal: Principal, dto: CreateOrderDto, idempotencyKey?: string): Promise<OrderResponse> {
+    const { body } = await this.upstream.call<OrderResponse>('order-service', 'POST', '/internal/v1/orders', {
       body: {
         customerId: principal.userId,
         items: dto.items,
@@ -62,28 +69,33 @@ export class OrdersService {
   }
 
   /** An admin cancels any order; a customer only their own (someone else's is a 404). */
-  async cancel(principal: Principal, orderNo: string, dto: CancelOrderDto): Promise<unknown> {
+  async cancel(principal: Principal, orderNo: string, dto: CancelOrderDto): Promise<OrderResponse> {
     const asAdmin = principal.roles.includes('admin');
-    const { body } = await this.upstream.call('order-service', 'POST', `/internal/v1/orders/${orderNo}/cancel`, {
-      body: {
-        actor: principal.userId,
-        by: asAdmin ? 'admin' : 'customer',
-        ...(asAdmin ? {} : { customerId: principal.userId }),
-        ...(dto.note ? { note: dto.note } : {}),
+    const { body } = await this.upstream.call<OrderResponse>(
+      'order-service',
+      'POST',
+      `/internal/v1/orders/${orderNo}/cancel`,
+      {
+        body: {
+          actor: principal.userId,
+          by: asAdmin ? 'admin' : 'customer',
+          ...(asAdmin ? {} : { customerId: principal.userId }),
+          ...(dto.note ? { note: dto.note } : {}),
+        },
       },
-    });
+    );
     return body;
   }
 
-  async list(principal: Principal, query: ListOrdersQuery): Promise<unknown> {
-    const { body } = await this.upstream.call('order-service', 'GET', '/internal/v1/orders', {
+  async list(principal: Principal, query: ListOrdersQuery): Promise<OrderPageResponse> {
+    const { body } = await this.upstream.call<OrderPageResponse>('order-service', 'GET', '/internal/v1/orders', {
       query: { customerId: principal.userId, page: query.page, pageSize: query.pageSize },
     });
     return body;
   }
 
   /** A customer sees only their own orders (someone else's is a 404, as if it did not exist); admins see all. */
-  async details(principal: Principal, orderNo: string): Promise<unknown> {
+  async details(principal: Principal, orderNo: string): Promise<OrderDetailsResponse> {
     const order = await this.fetchOrder(principal, orderNo);
     const { body } = await this.upstream.call<{ items: UpstreamPayment[] }>(
       'payment-gateway',
@@ -106,7 +118,7 @@ export class OrdersService {
       },
     );
     return {
-      ...order,
+      ...(order as unknown as OrderResponse),
       payments,
       refunds: refunds.body.items
         .filter((r) => r.kind === 'order')
@@ -127,7 +139,12 @@ export class OrdersService {
    * An admin refunds part or all of an order's payment, through the provider that took it. The order must be
    * refundable; the payment-gateway (and its database) make sure refunds never exceed what was captured.
    */
-  async refund(principal: Principal, orderNo: string, dto: CreateRefundDto, idempotencyKey?: string): Promise<unknown> {
+  async refund(
+    principal: Principal,
+    orderNo: string,
+    dto: CreateRefundDto,
+    idempotencyKey?: string,
+  ): Promise<RefundResponse> {
     const order = await this.fetchOrder(principal, orderNo);
     if (!REFUNDABLE.has(order.status) || typeof order.providerTransactionId !== 'string') {
       throw new AppError(
@@ -154,7 +171,7 @@ export class OrdersService {
     return refundView(body);
   }
 
-  async startPayment(principal: Principal, orderNo: string, dto: StartPaymentDto): Promise<unknown> {
+  async startPayment(principal: Principal, orderNo: string, dto: StartPaymentDto): Promise<PaymentStartedResponse> {
     const order = await this.fetchOrder(principal, orderNo, true);
     if (order.status !== 'PENDING_PAYMENT') {
       throw new AppError(
@@ -163,20 +180,25 @@ export class OrdersService {
         HttpStatus.CONFLICT,
       );
     }
-    const { body } = await this.upstream.call('payment-gateway', 'POST', '/internal/v1/payments', {
-      body: {
-        orderNo,
-        amount: order.totalAmount,
-        currency: order.currency,
-        subject: subjectOf(order),
-        provider: dto.provider,
-        method: dto.method,
-        // The provider's payment expires with the order (UnionPay's cannot be closed, so this is its only end).
-        ...(typeof order.paymentDueAt === 'string' ? { payBy: order.paymentDueAt } : {}),
+    const { body } = await this.upstream.call<PaymentStartedResponse>(
+      'payment-gateway',
+      'POST',
+      '/internal/v1/payments',
+      {
+        body: {
+          orderNo,
+          amount: order.totalAmount,
+          currency: order.currency,
+          subject: subjectOf(order),
+          provider: dto.provider,
+          method: dto.method,
+          // The provider's payment expires with the order (UnionPay's cannot be closed, so this is its only end).
+          ...(typeof order.paymentDueAt === 'string' ? { payBy: order.paymentDueAt } : {}),
+        },
+        // The payment-gateway waits on the provider (its own timeout is shorter).
+        timeoutMs: 20_000,
       },
-      // The payment-gateway waits on the provider (its own timeout is shorter).
-      timeoutMs: 20_000,
-    });
+    );
     return body;
   }
 
@@ -195,7 +217,7 @@ export function requestKeyOf(callerId: string, idempotencyKey: string): string {
 }
 
 /** A refund as the public API shows it. */
-export function refundView(refund: UpstreamRefund): Record<string, unknown> {
+export function refundView(refund: UpstreamRefund): RefundResponse {
   return {
     refundId: refund.refundId,
     orderNo: refund.orderNo,
