@@ -1,6 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { MessagingModule } from '@shop/messaging';
 import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
 import { AdminAnomaliesController } from './admin/admin-anomalies.controller';
@@ -23,8 +22,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         RuntimeModule.forRoot({ service: 'api-gateway', config }),
+        // A database for the idempotency store; no Kafka: the gateway calls the services over HTTP.
         PersistenceModule.forRoot('api-gateway', schema),
-        MessagingModule.forRoot(),
       ],
       controllers: [CatalogController, OrdersController, AdminOrdersController, AdminAnomaliesController],
       providers: [
