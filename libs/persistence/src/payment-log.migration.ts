@@ -13,7 +13,8 @@ export interface PaymentLogSource {
  * The hash-chained, append-only payment log of a service database (see docs/decisions.md "Payment log"):
  *
  * - Every source row is recorded by an AFTER trigger in the transaction that writes it, so no code path can write
- *   a fact without its entry, and a rolled-back fact leaves none.
+ *   a fact without its entry, and a rolled-back fact leaves none. The trigger is deferred to commit time: the
+ *   chain head is then locked only while the transaction commits, not for the rest of its work.
  * - Entry n carries hash_n = sha256(hash_{n-1} \n seq \n kind \n body), body being the entry's JSON text as
  *   stored; seq and the previous hash come from a one-row chain head locked for the insert, which orders the
  *   chain in commit order of the writers (the lock is held to commit: short transactions, one row).
@@ -85,8 +86,9 @@ export async function createPaymentLog(queryRunner: QueryRunner, sources: Paymen
   for (const source of sources) {
     const args = [source.kind, ...(source.exclude ?? [])].map((a) => `'${a}'`).join(', ');
     await queryRunner.query(`
-      CREATE TRIGGER "payment_log_${source.table}" AFTER INSERT${source.onUpdate ? ' OR UPDATE' : ''}
-        ON "${source.table}" FOR EACH ROW EXECUTE FUNCTION payment_log_record(${args})`);
+      CREATE CONSTRAINT TRIGGER "payment_log_${source.table}" AFTER INSERT${source.onUpdate ? ' OR UPDATE' : ''}
+        ON "${source.table}" DEFERRABLE INITIALLY DEFERRED
+        FOR EACH ROW EXECUTE FUNCTION payment_log_record(${args})`);
   }
 }
 
