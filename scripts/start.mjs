@@ -400,6 +400,7 @@ async function main() {
   say(`  customer: ${tokens.customer}`);
   say(`  admin:    ${tokens.admin}`);
   say('\nTry it:');
+  say('  open http://127.0.0.1:3000/docs   (the API reference: OpenAPI, Swagger UI)');
   say('  curl http://127.0.0.1:3000/api/v1/products');
   say('  curl -X POST -H "Authorization: Bearer <customer>" -H "content-type: application/json" \\');
   say('       -d \'{"items":[{"sku":"<sku>","quantity":1}]}\' http://127.0.0.1:3000/api/v1/orders');
