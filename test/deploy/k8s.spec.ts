@@ -85,6 +85,7 @@ beforeAll(async () => {
     'policy/v1/PodDisruptionBudget': policy.PodDisruptionBudget,
     'autoscaling/v2/HorizontalPodAutoscaler': autoscaling.HorizontalPodAutoscaler,
     'batch/v1/CronJob': batch.CronJob,
+    'batch/v1/Job': batch.Job,
     'v1/PersistentVolumeClaim': core.PersistentVolumeClaim,
   };
 });

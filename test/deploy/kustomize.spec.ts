@@ -59,6 +59,7 @@ beforeAll(async () => {
     'policy/v1/PodDisruptionBudget': policy.PodDisruptionBudget,
     'autoscaling/v2/HorizontalPodAutoscaler': autoscaling.HorizontalPodAutoscaler,
     'batch/v1/CronJob': batch.CronJob,
+    'batch/v1/Job': batch.Job,
     'v1/PersistentVolumeClaim': core.PersistentVolumeClaim,
   };
 });
@@ -176,6 +177,19 @@ describe.each(['dev', 'prod'])('k8s/overlays/%s', (overlay) => {
     ]);
     const archive = one('CronJob', 'payment-log-archive').spec.jobTemplate.spec.template.spec.containers[0];
     expect(archive.envFrom).toContainEqual({ secretRef: { name: 'shop-payments-archive' } });
+  });
+
+  it('migrates with the owner role in a Job, while the services run without migrating', () => {
+    const job = one('Job', 'migrate').spec.template.spec.containers[0];
+    expect(job.envFrom).toContainEqual({ secretRef: { name: 'shop-payments-db-migrator' } });
+    expect(job.env).toContainEqual({ name: 'DB_MIGRATIONS', value: 'run' });
+    expect(job.command.join(' ')).toContain('main.js migrate');
+    expect(config).toMatchObject({ DB_MIGRATIONS: 'skip', DB_APP_ROLE: expect.stringMatching(/^[a-z_]+$/) });
+    for (const name of SERVICES) {
+      const refs = one('Deployment', name).spec.template.spec.containers[0].envFrom;
+      expect(refs).toContainEqual({ secretRef: { name: 'shop-payments-db' } });
+      expect(refs).not.toContainEqual({ secretRef: { name: 'shop-payments-db-migrator' } });
+    }
   });
 
   it('has a KafkaTopic for every topic and dead-letter topic the services use', () => {

@@ -7,4 +7,8 @@ export interface DatabaseConfig {
   DB_NAME: string;
   DB_SSL: boolean;
   DB_POOL_SIZE?: number;
+  /** run: migrate at start (development); skip: only check nothing is pending (production, see migrate()). */
+  DB_MIGRATIONS?: 'run' | 'skip';
+  /** The role the service runs as in production; `migrate` grants it what the service needs, and no more. */
+  DB_APP_ROLE?: string;
 }

@@ -172,6 +172,19 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
     throw error;
   }
   const logger = createLogger(definition.name, config.LOG_LEVEL);
+  // `main.js migrate`: the migration job. Migrate as the configured (owner) role, grant DB_APP_ROLE, and exit.
+  if (process.argv[2] === 'migrate') {
+    try {
+      await definition.prepare?.({ ...config, DB_MIGRATIONS: 'run' }, logger);
+      logger.info({ database: config.DB_NAME }, `${definition.name}: migrations applied`);
+      logger.flush();
+      process.exit(0);
+    } catch (error) {
+      const err = error as OperatorError;
+      process.stderr.write(`${definition.name} migrate: ${err.message}${err.hint ? `\n  ${err.hint}` : ''}\n`);
+      process.exit(1);
+    }
+  }
   try {
     await definition.prepare?.(config, logger);
     const app = await createServiceApp(definition, config, logger);

@@ -116,6 +116,18 @@ export class ServiceConfig {
   @IsBoolean()
   DB_SSL = false;
 
+  /**
+   * run: the service creates and migrates its database at start (development). skip: it only checks that no
+   * migration is pending, for production where it runs as a role that cannot change the schema and a migration
+   * job (`node dist/apps/<app>/src/main.js migrate`, as the owner) migrates first.
+   */
+  @IsIn(['run', 'skip'], { message: 'DB_MIGRATIONS must be run or skip' })
+  DB_MIGRATIONS: 'run' | 'skip' = 'run';
+
+  /** The role `migrate` grants the service's privileges to (read/write, append-only tables append only). */
+  @Matches(/^([a-z_][a-z0-9_]{0,62})?$/, { message: 'DB_APP_ROLE must be a lower-case PostgreSQL identifier' })
+  DB_APP_ROLE = '';
+
   @Type(() => Number)
   @IsInt()
   @Min(1)
