@@ -41,6 +41,14 @@ export class EventEnvelope<P extends object = Record<string, unknown>> {
   @IsString()
   correlationId?: string;
 
+  /**
+   * The W3C traceparent of the work that produced the event; the relay also sends it as the Kafka header
+   * `traceparent`, and consumers continue the trace from it.
+   */
+  @IsOptional()
+  @Matches(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+  traceparent?: string;
+
   @IsIn(['order-service', 'payment-gateway', 'notification-ingest', 'ledger-service', 'api-gateway', 'test'])
   producer!: string;
 

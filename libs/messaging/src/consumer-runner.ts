@@ -3,7 +3,7 @@ import { validateSync } from 'class-validator';
 import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DEAD_LETTER_SUFFIX, EventEnvelope, TOPIC_PARTITIONS } from '@shop/contracts';
-import { runInContext } from '@shop/runtime';
+import { endSpan, runInContext, SpanKind, startSpanFromHeaders } from '@shop/runtime';
 import type { ConsumerMetrics } from './consumer-metrics';
 import { classifyFailure } from './failure-classification';
 import { physicalName, type KafkaSettings } from './kafka-client';
@@ -227,9 +227,31 @@ export class ConsumerRunner {
       this.options.metrics?.deadLettered(logical, 'permanent');
     } else {
       const envelope = parsed.envelope;
-      const applied = await runInContext({ correlationId: envelope.correlationId ?? envelope.eventId }, () =>
-        this.attempt(handler, { ...where, envelope }, topic, message, () => payload.heartbeat()),
+      // The trace continues from the producer's traceparent: the Kafka header, or the envelope's copy of it.
+      const { span, context } = startSpanFromHeaders(
+        { traceparent: envelope.traceparent, ...(message.headers ?? {}) },
+        `${logical} process`,
+        SpanKind.CONSUMER,
+        {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': topic,
+          'messaging.destination.partition.id': String(partition),
+          'messaging.kafka.offset': Number(message.offset),
+          'messaging.message.id': envelope.eventId,
+        },
       );
+      let applied: boolean;
+      try {
+        applied = await runInContext(
+          { correlationId: envelope.correlationId ?? envelope.eventId, trace: context },
+          () => this.attempt(handler, { ...where, envelope }, topic, message, () => payload.heartbeat()),
+        );
+        endSpan(span, applied ? undefined : 'parked for a later retry');
+      } catch (error) {
+        endSpan(span, error);
+        throw error;
+      }
       if (!applied) return;
     }
     this.failing.delete(partitionKey(topic, partition));

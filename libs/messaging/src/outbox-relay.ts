@@ -88,7 +88,11 @@ export class OutboxRelay {
           messages: topicRows.map((row) => ({
             key: row.message_key,
             value: JSON.stringify(row.envelope),
-            headers: { 'event-id': row.envelope.eventId, 'event-type': row.envelope.type },
+            headers: {
+              'event-id': row.envelope.eventId,
+              'event-type': row.envelope.type,
+              ...(row.envelope.traceparent ? { traceparent: row.envelope.traceparent } : {}),
+            },
           })),
         })),
       });

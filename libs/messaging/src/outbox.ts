@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@shop/contracts';
-import { currentContext } from '@shop/runtime';
+import { currentContext, traceparentOf } from '@shop/runtime';
 
 /** An event to be published: its logical topic, its partition key and its versioned payload. */
 export interface OutgoingEvent<P extends object> {
@@ -15,9 +15,10 @@ export interface OutgoingEvent<P extends object> {
   occurredAt?: Date;
 }
 
-/** Builds the envelope for an outgoing event, carrying the current correlation id. */
+/** Builds the envelope for an outgoing event, carrying the current correlation id and trace. */
 export function buildEnvelope<P extends object>(producer: string, event: OutgoingEvent<P>): EventEnvelope<P> {
   const eventId = event.eventId ?? randomUUID();
+  const traceparent = traceparentOf();
   return {
     eventId,
     type: event.type,
@@ -25,6 +26,7 @@ export function buildEnvelope<P extends object>(producer: string, event: Outgoin
     occurredAt: (event.occurredAt ?? new Date()).toISOString(),
     key: event.key,
     correlationId: currentContext()?.correlationId ?? eventId,
+    ...(traceparent ? { traceparent } : {}),
     producer,
     payload: event.payload,
   };

@@ -9,6 +9,8 @@ import { HealthRegistry } from './health';
 import { createLogger, NestPinoLogger } from './logger';
 import { MetricsRegistry } from './metrics';
 import { correlationIdFrom, enterContext } from './request-context';
+import { endSpan, flushTracing, SpanKind, startSpanFromHeaders, startTracing } from './tracing';
+import type { Span } from '@opentelemetry/api';
 import { type ServiceConfig } from './service-config';
 import { createValidationPipe } from './validation.pipe';
 
@@ -50,6 +52,7 @@ export async function createServiceApp<C extends ServiceConfig>(
   config: C,
   logger: Logger = createLogger(definition.name, config.LOG_LEVEL),
 ): Promise<NestFastifyApplication> {
+  startTracing(definition.name, config);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     // Fastify's own per-request lines are off: the onResponse hook below writes one line per request instead.
@@ -66,8 +69,23 @@ export async function createServiceApp<C extends ServiceConfig>(
   });
   const metrics = app.get(MetricsRegistry);
   const fastify = app.getHttpAdapter().getInstance();
+  // One server span per request, continuing the caller's W3C traceparent (a client, a provider, the gateway).
+  // Probes and scrapes make none: they would bury the traces people look for.
+  const spans = new WeakMap<object, Span>();
   fastify.addHook('onRequest', (request, reply, done) => {
-    enterContext({ correlationId: request.id });
+    const route = request.routeOptions.url;
+    if (QUIET_PATHS.test(request.url)) {
+      enterContext({ correlationId: request.id });
+    } else {
+      const { span, context } = startSpanFromHeaders(
+        request.headers,
+        route ? `${request.method} ${route}` : request.method,
+        SpanKind.SERVER,
+        { 'http.request.method': request.method, 'http.route': route ?? '', 'shop.correlation_id': request.id },
+      );
+      spans.set(request, span);
+      enterContext({ correlationId: request.id, trace: context });
+    }
     void reply.header('x-request-id', request.id);
     // Browsers must only ever reach a production deployment over HTTPS (HSTS), whatever the ingress sends.
     if (config.NODE_ENV === 'production') {
@@ -85,6 +103,11 @@ export async function createServiceApp<C extends ServiceConfig>(
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
+    const span = spans.get(request);
+    if (span) {
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      endSpan(span, reply.statusCode >= 500 ? `HTTP ${reply.statusCode}` : undefined);
+    }
     const route = request.routeOptions.url ?? 'unmatched';
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     metrics.httpRequests.inc(labels);
@@ -102,6 +125,7 @@ export async function createServiceApp<C extends ServiceConfig>(
     managementServers.set(app, management);
     fastify.addHook('onClose', async () => management.close());
   }
+  fastify.addHook('onClose', async () => flushTracing());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   definition.configure?.(app, config);

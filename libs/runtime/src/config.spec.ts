@@ -109,4 +109,29 @@ describe('loadConfig', () => {
     expect(missing.join('\n')).toContain('KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is set');
     expect(missing.join('\n')).not.toContain('hunter2-secret');
   });
+
+  it('reads the standard OTEL_* variables: tracing off by default, and a typo stops the service at start', () => {
+    const defaults = loadConfig(ExampleConfig, 'example', { API_SECRET: 's' });
+    expect(defaults.OTEL_TRACES_EXPORTER).toBe('none');
+    expect(defaults.OTEL_TRACES_SAMPLER).toBe('parentbased_always_on');
+
+    const on = loadConfig(ExampleConfig, 'example', {
+      API_SECRET: 's',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    });
+    expect(on.OTEL_TRACES_SAMPLER_ARG).toBe(0.25);
+
+    const problems = problemsOf({
+      API_SECRET: 's',
+      OTEL_TRACES_EXPORTER: 'jaeger',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318',
+      OTEL_TRACES_SAMPLER_ARG: '2',
+    }).join('\n');
+    expect(problems).toContain('OTEL_TRACES_EXPORTER must be none, otlp or console');
+    expect(problems).toContain('OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL');
+    expect(problems).toContain('OTEL_TRACES_SAMPLER_ARG');
+  });
 });

@@ -14,3 +14,14 @@ export { RuntimeModule, SERVICE_NAME } from './runtime.module';
 export { createServiceApp, listenService, runService } from './bootstrap';
 export type { OperatorError, ServiceDefinition } from './bootstrap';
 export { INTERNAL_ROUTE_PREFIX, InternalAuthGuard } from './internal-auth.guard';
+export {
+  endSpan,
+  flushTracing,
+  SpanKind,
+  startChildSpan,
+  startSpanFromHeaders,
+  startTracing,
+  traceLogFields,
+  traceparentOf,
+} from './tracing';
+export type { TracingSettings } from './tracing';

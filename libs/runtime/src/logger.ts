@@ -1,9 +1,11 @@
 import { type LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import { currentContext } from './request-context';
+import { traceLogFields } from './tracing';
 
 /**
- * One JSON line per log record on stdout, with the service name and the current correlation id.
+ * One JSON line per log record on stdout, with the service name, the current correlation id and the current
+ * trace and span ids.
  * Authorization headers and anything that looks like a secret are redacted before they are written.
  */
 export function createLogger(service: string, level: string): Logger {
@@ -14,7 +16,7 @@ export function createLogger(service: string, level: string): Logger {
     formatters: { level: (label) => ({ level: label }) },
     mixin: () => {
       const context = currentContext();
-      return context ? { correlationId: context.correlationId } : {};
+      return context ? { correlationId: context.correlationId, ...traceLogFields() } : {};
     },
     redact: {
       paths: [

@@ -1,9 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { Context } from '@opentelemetry/api';
 
-/** What follows one request or message through a service: its correlation id, for logs and outgoing events. */
+/**
+ * What follows one request or message through a service: its correlation id, for logs and outgoing events, and
+ * its OpenTelemetry context (the current span), for traces.
+ */
 export interface RequestContext {
   correlationId: string;
+  trace?: Context;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

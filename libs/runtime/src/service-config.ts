@@ -4,7 +4,9 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsString,
+  IsUrl,
   Matches,
   Max,
   Min,
@@ -179,4 +181,58 @@ export class ServiceConfig {
   @ValidateIf((c: ServiceConfig) => c.NODE_ENV === 'production' || c.INTERNAL_TOKEN !== '')
   @MinLength(32, { message: 'INTERNAL_TOKEN must be at least 32 characters (required when NODE_ENV=production)' })
   INTERNAL_TOKEN = '';
+
+  // Tracing (OpenTelemetry) by the standard variables; see README "Tracing". Spans are made always, so logs carry
+  // trace ids; they leave the process only when an exporter is chosen.
+  @Transform(toBoolean)
+  @IsBoolean()
+  OTEL_SDK_DISABLED = false;
+
+  @IsIn(['none', 'otlp', 'console'], { message: 'OTEL_TRACES_EXPORTER must be none, otlp or console' })
+  OTEL_TRACES_EXPORTER: 'none' | 'otlp' | 'console' = 'none';
+
+  /** The service.name of the spans; empty uses the service's own name. */
+  @Matches(/^[A-Za-z0-9._-]*$/, { message: 'OTEL_SERVICE_NAME may contain only letters, digits, ".", "_" and "-"' })
+  OTEL_SERVICE_NAME = '';
+
+  // Read by the OTLP exporter itself; checked here so a typo stops the service at start, not silently drops spans.
+  @ValidateIf((c: ServiceConfig) => c.OTEL_EXPORTER_OTLP_ENDPOINT !== '')
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' },
+  )
+  OTEL_EXPORTER_OTLP_ENDPOINT = '';
+
+  @ValidateIf((c: ServiceConfig) => c.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== '')
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL' },
+  )
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = '';
+
+  @IsIn(
+    [
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ],
+    { message: 'OTEL_TRACES_SAMPLER must be one of the standard samplers (e.g. parentbased_always_on)' },
+  )
+  OTEL_TRACES_SAMPLER = 'parentbased_always_on';
+
+  @Type(() => Number)
+  @IsNumber({}, { message: 'OTEL_TRACES_SAMPLER_ARG must be a number between 0 and 1' })
+  @Min(0)
+  @Max(1)
+  OTEL_TRACES_SAMPLER_ARG = 1;
+
+  /** How long finished spans wait to be sent in one batch (ms). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(60000)
+  OTEL_BSP_SCHEDULE_DELAY = 5000;
 }

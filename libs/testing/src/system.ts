@@ -32,12 +32,16 @@ interface ServiceProcess {
 /** The whole system as separate processes on their own ports, databases and topic prefix. */
 export interface RunningSystem {
   urls: Record<ServiceName, string>;
+  /** The KAFKA_TOPIC_PREFIX of this system's topics. */
+  topicPrefix: string;
   /** Kills one service the hard way (default SIGKILL): no shutdown hook runs. */
   kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped service again with the same configuration, and waits until it is ready. */
   restart(name: ServiceName): Promise<void>;
   /** The last lines a service logged, for failure messages. */
   logTail(name: ServiceName, lines?: number): string;
+  /** Every line a service logged, parsed (lines that are not JSON are left out). */
+  logLines(name: ServiceName): Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -147,6 +151,7 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
 
   return {
     urls,
+    topicPrefix: marker,
     kill: async (name, signal = 'SIGKILL') => {
       const p = processes.get(name)!;
       const exited = new Promise((resolve) => p.child.once('exit', resolve));
@@ -160,6 +165,17 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
       await waitReady(next);
     },
     logTail: (name, lines = 30) => tail(processes.get(name)!.logFile, lines),
+    logLines: (name) =>
+      fs
+        .readFileSync(processes.get(name)!.logFile, 'utf8')
+        .split('\n')
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        }),
     stop: async () => {
       await stopAll();
       for (const db of databases) await dropDatabase(testDatabaseConfig(db), db);

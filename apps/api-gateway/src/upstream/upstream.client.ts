@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
-import { AppError, currentContext } from '@shop/runtime';
+import { AppError, currentContext, endSpan, SpanKind, startChildSpan, traceparentOf } from '@shop/runtime';
 import { ApiGatewayConfig } from '../api-gateway.config';
 
 /** The internal services the gateway calls. */
@@ -15,7 +15,8 @@ export interface UpstreamAnswer<T> {
 const DEFAULT_TIMEOUT_MS = 5000;
 
 /**
- * Internal HTTP calls to the services, with the caller's correlation id. An upstream 4xx (already in our error
+ * Internal HTTP calls to the services, with the caller's correlation id and trace (a client span whose W3C
+ * traceparent the service continues). An upstream 4xx (already in our error
  * format) reaches the client unchanged; an upstream that is down or failing becomes 503/502 with a code.
  */
 @Injectable()
@@ -48,6 +49,13 @@ export class UpstreamClient {
     const correlationId = currentContext()?.correlationId;
     if (correlationId) headers['x-request-id'] = correlationId;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const { span, context } = startChildSpan(`${method} ${upstream}`, SpanKind.CLIENT, {
+      'http.request.method': method,
+      'server.address': url.host,
+      'url.path': url.pathname,
+    });
+    const traceparent = traceparentOf(context);
+    if (traceparent) headers['traceparent'] = traceparent;
     let response: Response;
     try {
       response = await fetch(url, {
@@ -56,7 +64,10 @@ export class UpstreamClient {
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
       });
-    } catch {
+      span.setAttribute('http.response.status_code', response.status);
+      endSpan(span, response.status >= 500 ? `HTTP ${response.status}` : undefined);
+    } catch (error) {
+      endSpan(span, error);
       throw new AppError(
         'UPSTREAM_UNAVAILABLE',
         `${upstream} is not available; try again`,

@@ -75,6 +75,8 @@ export interface AlipayPayOptions {
    * as it is.
    */
   readonly newTransaction?: boolean;
+  /** Extra HTTP headers on each delivery (e.g. a W3C traceparent, as a provider's gateway may add). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Our service's answer to one notification delivery. */
@@ -311,7 +313,7 @@ export class AlipaySimulator {
     const parallel = Math.max(1, options.concurrent ?? 1);
     for (let round = 0; round < rounds; round++) {
       const answers = await Promise.all(
-        Array.from({ length: parallel }, () => this.postNotification(trade.notifyUrl!, notification)),
+        Array.from({ length: parallel }, () => this.postNotification(trade.notifyUrl!, notification, options.headers)),
       );
       deliveries.push(...answers);
     }
@@ -347,11 +349,15 @@ export class AlipaySimulator {
   }
 
   /** POSTs notification fields as application/x-www-form-urlencoded, as Alipay does, and returns the answer. */
-  async postNotification(url: string, fields: Readonly<Record<string, string>>): Promise<NotificationDelivery> {
+  async postNotification(
+    url: string,
+    fields: Readonly<Record<string, string>>,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<NotificationDelivery> {
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
         body: new URLSearchParams(fields).toString(),
         signal: AbortSignal.timeout(10_000),
       });
