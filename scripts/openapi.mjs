@@ -1,12 +1,14 @@
 // `npm run openapi`: writes openapi.json, the OpenAPI 3.1 document of the public API, generated from the compiled
 // api-gateway (its controllers, DTOs and response classes; no database or Kafka needed: Nest's preview mode).
-// `--check` only compares: exit 1 when the committed file differs from the code (a test runs it).
+// It also writes the console's typed client schema (apps/console/src/api/schema.d.ts) from that document with
+// openapi-typescript. `--check` only compares: exit 1 when a committed file differs from the code (a test runs it).
 import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import openapiTS, { astToString } from 'openapi-typescript';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(ROOT, 'dist/apps/api-gateway/src');
@@ -25,15 +27,30 @@ const app = await NestFactory.create(AppModule.forRoot(config), new FastifyAdapt
 const text = `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`;
 await app.close();
 
-const file = path.join(ROOT, 'openapi.json');
+const schemaText =
+  '// Generated from openapi.json by `npm run openapi` (openapi-typescript): do not edit.\n' +
+  astToString(await openapiTS(JSON.parse(text), { alphabetize: true }));
+
+const outputs = [
+  [path.join(ROOT, 'openapi.json'), text],
+  [path.join(ROOT, 'apps/console/src/api/schema.d.ts'), schemaText],
+];
 if (process.argv.includes('--check')) {
-  const committed = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  if (committed !== text) {
-    console.error('openapi.json differs from the code: run `npm run openapi` and commit the result');
-    process.exit(1);
+  let stale = false;
+  for (const [file, content] of outputs) {
+    const committed = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    if (committed !== content) {
+      console.error(
+        `${path.relative(ROOT, file)} differs from the code: run \`npm run openapi\` and commit the result`,
+      );
+      stale = true;
+    }
   }
-  console.log('openapi.json matches the code');
+  if (stale) process.exit(1);
+  console.log('openapi.json and the console client schema match the code');
 } else {
-  fs.writeFileSync(file, text);
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  for (const [file, content] of outputs) {
+    fs.writeFileSync(file, content);
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  }
 }

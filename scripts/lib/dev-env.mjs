@@ -391,6 +391,8 @@ export function devEnvironment(env, secrets, ports) {
     simulators.push({ name: `${provider.name}-simulator`, provider: provider.name, port, url, ...plan.simulator });
     providers.push({ name: provider.name, mode: 'simulator', enabled: true, detail: `simulator at ${url}` });
   }
+  // The console's "simulate payment" button pays at these (the api-gateway refuses the variable in production).
+  serviceEnv.CONSOLE_SIMULATOR_URLS = simulators.map((s) => `${s.provider}=${s.url}`).join(',');
   return { serviceEnv, simulators, providers };
 }
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { allTopics } from '@shop/contracts';
+import { ensureTool } from '../../libs/testing/src/tools';
 
 const root = path.resolve(__dirname, '../..');
 type Obj = Record<string, any>;
@@ -18,17 +19,6 @@ type ModelClass = new (data: Obj) => { validate(): void };
 const esmImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<any>;
 
 const SERVICES = ['api-gateway', 'notification-ingest', 'order-service', 'payment-gateway', 'ledger-service'];
-
-/** A tool the tests need: found on PATH, or installed from Debian's packages when running as root (CI). */
-function ensureTool(tool: string, debianPackage: string, probe: string[] = ['--version']): void {
-  const present = () => spawnSync(tool, probe, { stdio: 'ignore' }).status === 0;
-  if (present()) return;
-  if (process.getuid?.() === 0) {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', debianPackage], { stdio: 'ignore' });
-    if (present()) return;
-  }
-  throw new Error(`${tool} is needed by these tests: apt-get install ${debianPackage} (as root)`);
-}
 
 function render(overlay: string): Obj[] {
   ensureTool('kubectl', 'kubernetes-client', ['version', '--client']);

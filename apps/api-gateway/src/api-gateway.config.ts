@@ -1,5 +1,29 @@
-import { IsString, IsUrl, MinLength, ValidateIf } from 'class-validator';
+import {
+  IsString,
+  IsUrl,
+  Matches,
+  MinLength,
+  registerDecorator,
+  ValidateIf,
+  type ValidationArguments,
+  type ValidationOptions,
+} from 'class-validator';
 import { ServiceConfig } from '@shop/runtime';
+
+/** The (set) value is refused when NODE_ENV=production: development helpers must never run there. */
+function NotInProduction(options: ValidationOptions): PropertyDecorator {
+  return (target, propertyKey) =>
+    registerDecorator({
+      name: 'notInProduction',
+      target: target.constructor,
+      propertyName: String(propertyKey),
+      options,
+      validator: {
+        validate: (_value: unknown, args: ValidationArguments) =>
+          (args.object as { NODE_ENV?: string }).NODE_ENV !== 'production',
+      },
+    });
+}
 
 const INTERNAL_URL = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
 
@@ -25,4 +49,18 @@ export class ApiGatewayConfig extends ServiceConfig {
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (and set outside development)' })
   JWT_SECRET = '';
+
+  /**
+   * Development only: the local provider simulators the console's "simulate payment" button drives, as
+   * `provider=url` pairs (`npm start` sets it). Refused in production, where no request may play a provider.
+   */
+  @ValidateIf((c: ApiGatewayConfig) => c.CONSOLE_SIMULATOR_URLS !== '')
+  @NotInProduction({ message: 'CONSOLE_SIMULATOR_URLS must not be set when NODE_ENV=production' })
+  @Matches(
+    /^(alipay|wechatpay|unionpay|stripe)=http:\/\/(127\.0\.0\.1|localhost):\d{1,5}(,(alipay|wechatpay|unionpay|stripe)=http:\/\/(127\.0\.0\.1|localhost):\d{1,5})*$/,
+    {
+      message: 'CONSOLE_SIMULATOR_URLS must be provider=http://127.0.0.1:<port> pairs, comma-separated',
+    },
+  )
+  CONSOLE_SIMULATOR_URLS = '';
 }

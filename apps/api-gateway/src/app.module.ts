@@ -7,6 +7,8 @@ import { AdminOrdersController } from './admin/admin-orders.controller';
 import { ApiGatewayConfig } from './api-gateway.config';
 import { AuthGuard } from './auth/auth.guard';
 import { CatalogController } from './catalog/catalog.controller';
+import { ConsoleController } from './console/console.controller';
+import { PaymentProvidersController } from './catalog/payment-providers.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { OrdersController } from './orders/orders.controller';
@@ -25,7 +27,14 @@ export class AppModule {
         // A database for the idempotency store; no Kafka: the gateway calls the services over HTTP.
         PersistenceModule.forRoot('api-gateway', schema),
       ],
-      controllers: [CatalogController, OrdersController, AdminOrdersController, AdminAnomaliesController],
+      controllers: [
+        CatalogController,
+        PaymentProvidersController,
+        ConsoleController,
+        OrdersController,
+        AdminOrdersController,
+        AdminAnomaliesController,
+      ],
       providers: [
         AuthGuard,
         UpstreamClient,

@@ -13,6 +13,7 @@ import { PaymentsService } from './payments/payments.service';
 import { PaymentMetrics } from './payments/payment-metrics';
 import { ProviderRequestLog } from './payments/provider-request-log';
 import { ProviderRegistry, createProviderRegistry } from './providers/provider-registry';
+import { ProvidersController } from './providers/providers.controller';
 import { AttemptClosingService } from './query/attempt-closing.service';
 import { OrderEventsHandler } from './query/order-events.handler';
 import { PaymentQueryService } from './query/payment-query.service';
@@ -43,6 +44,7 @@ export class AppModule {
         OrderEventsHandler,
         RefundsController,
         RefundEventsHandler,
+        ProvidersController,
       ],
       providers: [
         // Built once at start: clients parse their keys here, so a broken key never waits for the first payment.

@@ -33,7 +33,7 @@ describe('OpenAPI document', () => {
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, out: `${stdout}${stderr}` }),
       );
     });
-    expect(result.out).toContain('openapi.json matches the code');
+    expect(result.out).toContain('openapi.json and the console client schema match the code');
     expect(result.code).toBe(0);
   });
 
