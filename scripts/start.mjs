@@ -400,7 +400,10 @@ async function main() {
   say(`  customer: ${tokens.customer}`);
   say(`  admin:    ${tokens.admin}`);
   say('\nTry it:');
-  say('  open http://127.0.0.1:3000/docs   (the API reference: OpenAPI, Swagger UI)');
+  const gateway = `http://127.0.0.1:${process.env.API_GATEWAY_PORT ?? 3000}`;
+  say(`  open ${gateway}/console   (the console: sign in, shop, pay, and the admin back office)`);
+  say(`  open ${gateway}/console/checkout/<orderNo>   (the checkout page of an order)`);
+  say(`  open ${gateway}/docs   (the API reference: OpenAPI, Swagger UI)`);
   say('  curl http://127.0.0.1:3000/api/v1/products');
   say('  curl -X POST -H "Authorization: Bearer <customer>" -H "content-type: application/json" \\');
   say('       -d \'{"items":[{"sku":"<sku>","quantity":1}]}\' http://127.0.0.1:3000/api/v1/orders');

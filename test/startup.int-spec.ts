@@ -308,6 +308,15 @@ describe('npm start (scripts/start.mjs)', () => {
       headers: { authorization: `Bearer ${admin}` },
     });
     expect(adminOnCustomerRoute.status).toBe(403);
+    // The console and checkout URLs are printed; the console is served, knows the simulators and offers the
+    // development sign-in.
+    expect(output).toContain(`open http://127.0.0.1:${ports[0]}/console   (the console`);
+    expect(output).toContain(`open http://127.0.0.1:${ports[0]}/console/checkout/<orderNo>`);
+    const page = await fetch(`http://127.0.0.1:${ports[0]}/console/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+    const settings = await fetch(`http://127.0.0.1:${ports[0]}/console/settings.json`);
+    expect(await settings.json()).toEqual({ devSignIn: true, simulators: [...PROVIDERS] });
     expect(processesWithEnv(marker).length).toBe(10); // the script, its five services and four simulators
 
     started.kill('SIGINT');

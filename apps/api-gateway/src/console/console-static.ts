@@ -2,8 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
-// Where `npm run build` puts the console (vite build): dist/console, beside dist/apps.
-const DEFAULT_ROOT = path.resolve(__dirname, '../../../../console');
+/**
+ * Where `npm run build` puts the console (vite build): dist/console under the project root, the folder with
+ * package.json (found upwards, so it holds for the compiled gateway, for tests run from source and in the image).
+ */
+function builtConsole(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return path.join(dir, 'dist', 'console');
+}
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -38,7 +45,7 @@ function contentSecurityPolicy(production: boolean): string {
  * for every other /console path, so the browser's router draws the page (checkout, admin, ...). Paths are
  * resolved against the assets folder and refused when they leave it, however they are spelled.
  */
-export function serveConsole(app: NestFastifyApplication, production: boolean, root = DEFAULT_ROOT): void {
+export function serveConsole(app: NestFastifyApplication, production: boolean, root = builtConsole()): void {
   const fastify = app.getHttpAdapter().getInstance();
   const assets = path.join(root, 'assets');
   const indexFile = path.join(root, 'index.html');
