@@ -146,17 +146,23 @@ describe('tracing across HTTP and Kafka', () => {
     expect(created.status).toBe(201);
 
     // Spans: the gateway's server span, its client span to the order-service, the order-service's server span
-    // as that client span's child.
-    const spans = await eventually(
+    // as that client span's child. The three spans end at different moments (the gateway's server span after its answer is sent) and are
+    // exported in batches: wait for all of them.
+    const find = () => {
+      const spans = spansOf(traceId);
+      return {
+        gatewayServer: spans.find((s) => s.service === 'api-gateway' && s.name === 'POST /api/v1/orders'),
+        gatewayClient: spans.find((s) => s.service === 'api-gateway' && s.name === 'POST order-service'),
+        orderServer: spans.find((s) => s.service === 'order-service' && s.name.startsWith('POST /internal/v1/')),
+      };
+    };
+    const { gatewayServer, gatewayClient, orderServer } = await eventually(
       async () => {
-        const found = spansOf(traceId);
-        return found.some((s) => s.service === 'order-service') ? found : undefined;
+        const found = find();
+        return found.gatewayServer && found.gatewayClient && found.orderServer ? found : undefined;
       },
-      { timeoutMs: 15_000, message: `spans of trace ${traceId} at the collector` },
+      { timeoutMs: 15_000, message: `the gateway's and the order-service's spans of trace ${traceId}` },
     );
-    const gatewayServer = spans.find((s) => s.service === 'api-gateway' && s.name === 'POST /api/v1/orders');
-    const gatewayClient = spans.find((s) => s.service === 'api-gateway' && s.name === 'POST order-service');
-    const orderServer = spans.find((s) => s.service === 'order-service' && s.name.startsWith('POST /internal/v1/'));
     expect(gatewayServer).toBeDefined();
     expect(gatewayClient?.parentSpanId).toBe(gatewayServer!.spanId);
     expect(orderServer?.parentSpanId).toBe(gatewayClient!.spanId);
@@ -194,13 +200,17 @@ describe('tracing across HTTP and Kafka', () => {
       async () => {
         const found = spansOf(traceId);
         const services = new Set(found.filter((s) => s.kind === 5).map((s) => s.service)); // 5: CONSUMER
-        return services.has('order-service') && services.has('payment-gateway') && services.has('ledger-service')
+        const ingested = found.some((s) => s.service === 'notification-ingest' && s.kind === 2); // 2: SERVER
+        return ingested &&
+          services.has('order-service') &&
+          services.has('payment-gateway') &&
+          services.has('ledger-service')
           ? found
           : undefined;
       },
       { timeoutMs: 30_000, message: `consumer spans of trace ${traceId} in every service` },
     );
-    const ingest = spans.find((s) => s.service === 'notification-ingest' && s.kind === 2); // 2: SERVER
+    const ingest = spans.find((s) => s.service === 'notification-ingest' && s.kind === 2);
     expect(ingest).toBeDefined();
     const consumers = spans.filter((s) => s.kind === 5 && s.name === `${Topics.PaymentSucceeded} process`);
     // Each consumer continues the callback's span, the one that wrote the event to the outbox.
