@@ -371,6 +371,7 @@ async function main() {
     ['ORDER_SERVICE_URL', 'ORDER_SERVICE', 3002],
     ['PAYMENT_GATEWAY_URL', 'PAYMENT_GATEWAY', 3003],
     ['LEDGER_SERVICE_URL', 'LEDGER_SERVICE', 3004],
+    ['NOTIFICATION_INGEST_URL', 'NOTIFICATION_INGEST', 3001],
   ]) {
     devServiceEnv[variable] = process.env[variable] ?? `http://127.0.0.1:${process.env[`${prefix}_PORT`] ?? port}`;
   }

@@ -283,4 +283,42 @@ describe('admin console', () => {
       await context.close();
     }
   }, 90_000);
+
+  it('draws the dashboard: payments, success rate, callbacks by outcome and anomalies', async () => {
+    const { context, page } = await newPage(DESKTOP);
+    try {
+      await signIn(page, 'admin');
+      await page.getByRole('link', { name: 'Dashboard' }).click();
+      await page.waitForURL('**/console/admin/dashboard');
+      // Callback counts reach the database every few seconds: reload until this run's callbacks are in.
+      let seen = '';
+      await eventually(
+        async () => {
+          await page.reload();
+          await page.getByRole('img', { name: 'Callbacks by outcome: chart' }).waitFor();
+          const legends = await page.locator('.legend').allInnerTexts();
+          seen = legends.join(' | ');
+          const count = (pattern: RegExp) => Number(pattern.exec(legends.join('\n'))?.[1] ?? 0);
+          return count(/^\s*started: (\d+)$/m) >= 4 &&
+            count(/^\s*succeeded: (\d+)$/m) >= 4 &&
+            count(/^\s*accepted: (\d+)$/m) >= 5 &&
+            count(/^\s*DUPLICATE_PAYMENT: (\d+)$/m) >= 1
+            ? true
+            : undefined;
+        },
+        { timeoutMs: 30_000, message: "this run's payments, callbacks and anomaly on the dashboard" },
+      ).catch(async (error: Error) => {
+        await shot(page, 'admin-dashboard-failed');
+        throw new Error(`${error.message}; the legends said: ${seen}`);
+      });
+      for (const title of ['Payments per slot', 'Success rate', 'Callbacks by outcome', 'Anomalies by type']) {
+        await page.getByRole('img', { name: `${title}: chart` }).waitFor();
+      }
+      expect(await page.locator('figure.chart rect').count()).toBeGreaterThan(4);
+      await expectLabelledInputs(page);
+      await shot(page, 'admin-dashboard');
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
 });

@@ -32,7 +32,13 @@ const SERVICES: Record<string, number> = {
 };
 
 const REQUIRED_ENV: Record<string, string[]> = {
-  'api-gateway': ['JWT_SECRET', 'ORDER_SERVICE_URL', 'PAYMENT_GATEWAY_URL', 'LEDGER_SERVICE_URL'],
+  'api-gateway': [
+    'JWT_SECRET',
+    'ORDER_SERVICE_URL',
+    'PAYMENT_GATEWAY_URL',
+    'LEDGER_SERVICE_URL',
+    'NOTIFICATION_INGEST_URL',
+  ],
   'notification-ingest': ['CALLBACK_BASE_URL'],
   'order-service': [],
   'payment-gateway': ['CALLBACK_BASE_URL'],
@@ -149,8 +155,9 @@ describe('docker-compose.yml', () => {
     expect(env.ORDER_SERVICE_URL).toBe('http://order-service:3002');
     expect(env.PAYMENT_GATEWAY_URL).toBe('http://payment-gateway:3003');
     expect(env.LEDGER_SERVICE_URL).toBe('http://ledger-service:3004');
+    expect(env.NOTIFICATION_INGEST_URL).toBe('http://notification-ingest:3001');
     const deps = dependsOn(compose.services['api-gateway']);
-    for (const upstream of ['order-service', 'payment-gateway', 'ledger-service']) {
+    for (const upstream of ['order-service', 'payment-gateway', 'ledger-service', 'notification-ingest']) {
       expect({ upstream, condition: deps[upstream] }).toEqual({ upstream, condition: 'service_healthy' });
     }
   });

@@ -319,6 +319,7 @@ describe('configmap.yaml', () => {
     expect(data.ORDER_SERVICE_URL).toBe('http://order-service:3002');
     expect(data.PAYMENT_GATEWAY_URL).toBe('http://payment-gateway:3003');
     expect(data.LEDGER_SERVICE_URL).toBe('http://ledger-service:3004');
+    expect(data.NOTIFICATION_INGEST_URL).toBe('http://notification-ingest:3001');
   });
 
   it('contains no secrets', () => {

@@ -148,6 +148,12 @@ describe.each(['dev', 'prod'])('k8s/overlays/%s', (overlay) => {
         expect(p.backend.service.port).toEqual({ name: 'http' });
       }
     }
+    // The API host serves the API, its reference and the console (the console's pages and its own routes).
+    expect(one('Ingress', 'api').spec.rules[0].http.paths.map((p: Obj) => [p.path, p.backend.service.name])).toEqual([
+      ['/api/v1/', 'api-gateway'],
+      ['/docs', 'api-gateway'],
+      ['/console', 'api-gateway'],
+    ]);
     const callbacks = one('Ingress', 'callbacks').spec.rules[0];
     expect(callbacks.host).not.toBe(one('Ingress', 'api').spec.rules[0].host);
     expect(callbacks.http.paths.map((p: Obj) => [p.path, p.backend.service.name])).toEqual([

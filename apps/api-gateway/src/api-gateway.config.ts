@@ -41,6 +41,10 @@ export class ApiGatewayConfig extends ServiceConfig {
   @IsUrl(INTERNAL_URL)
   LEDGER_SERVICE_URL = 'http://127.0.0.1:3004';
 
+  /** Its internal routes only (the dashboard's callback counts); providers reach it through CALLBACK_BASE_URL. */
+  @IsUrl(INTERNAL_URL)
+  NOTIFICATION_INGEST_URL = 'http://127.0.0.1:3001';
+
   /**
    * HS256 key of the bearer tokens. Outside development it must be set and long enough to resist guessing;
    * in development an empty value is allowed (`npm start` always provides one and prints tokens signed with it).

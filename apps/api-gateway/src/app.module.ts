@@ -4,6 +4,7 @@ import { PersistenceModule } from '@shop/persistence';
 import { RuntimeModule } from '@shop/runtime';
 import { AdminAnomaliesController } from './admin/admin-anomalies.controller';
 import { AdminOrdersController } from './admin/admin-orders.controller';
+import { AdminStatsController } from './admin/admin-stats.controller';
 import { ApiGatewayConfig } from './api-gateway.config';
 import { AuthGuard } from './auth/auth.guard';
 import { CatalogController } from './catalog/catalog.controller';
@@ -34,6 +35,7 @@ export class AppModule {
         OrdersController,
         AdminOrdersController,
         AdminAnomaliesController,
+        AdminStatsController,
       ],
       providers: [
         AuthGuard,

@@ -4,6 +4,7 @@ import { AdminOrderPage } from './pages/admin-order';
 import { AdminOrdersPage } from './pages/admin-orders';
 import { AnomaliesPage } from './pages/anomalies';
 import { CheckoutPage } from './pages/checkout';
+import { DashboardPage } from './pages/dashboard';
 import { ShopPage } from './pages/shop';
 import { SignInPage } from './pages/sign-in';
 import { Link, navigate, useLocation } from './router';
@@ -28,6 +29,8 @@ function Page({ path, settings }: { path: string; settings: ConsoleSettings }): 
       return <AdminOrdersPage />;
     case '/admin/anomalies':
       return <AnomaliesPage />;
+    case '/admin/dashboard':
+      return <DashboardPage />;
     default:
       return (
         <main>
@@ -61,6 +64,7 @@ export function App() {
             <>
               <Link href={`${BASE}/admin/orders`}>Orders</Link>
               <Link href={`${BASE}/admin/anomalies`}>Anomalies</Link>
+              <Link href={`${BASE}/admin/dashboard`}>Dashboard</Link>
             </>
           )}
         </nav>

@@ -14,6 +14,8 @@ import { ReplayKeys } from './notifications/replay-keys';
 import { KnownOrdersService } from './orders/known-orders.service';
 import { OrderEventsHandler } from './orders/order-events.handler';
 import { schema } from './schema';
+import { CallbackStats } from './stats/callback-stats';
+import { StatsController } from './stats/stats.controller';
 import { stripeVerifierProvider } from './stripe/stripe-verifier.provider';
 import { unionpayVerifierProvider } from './unionpay/unionpay-verifier.provider';
 import { wechatpayVerifierProvider } from './wechatpay/wechatpay-verifier.provider';
@@ -29,8 +31,9 @@ export class AppModule {
         PersistenceModule.forRoot('notification-ingest', schema),
         MessagingModule.forRoot(),
       ],
-      controllers: [CallbacksController, OrderEventsHandler],
+      controllers: [CallbacksController, OrderEventsHandler, StatsController],
       providers: [
+        CallbackStats,
         CallbackMetrics,
         KnownOrdersService,
         NotificationRecorder,

@@ -6,6 +6,7 @@ import { AddNotificationKind1764202200000 } from './migrations/1764202200000-add
 import { AddOrphanAnomalyReported1764203000000 } from './migrations/1764203000000-add-orphan-anomaly-reported';
 import { CreateCallbackReplayKeys1764205000000 } from './migrations/1764205000000-create-callback-replay-keys';
 import { CreatePaymentLog1764208000000 } from './migrations/1764208000000-create-payment-log';
+import { CreateCallbackOutcomeCounts1764209000000 } from './migrations/1764209000000-create-callback-outcome-counts';
 import { ProviderNotificationEntity } from './notifications/provider-notification.entity';
 import { ReplayKeyEntity } from './notifications/replay-key.entity';
 import { KnownOrderEntity } from './orders/known-order.entity';
@@ -21,5 +22,6 @@ export const schema: SchemaDefinition = {
     AddOrphanAnomalyReported1764203000000,
     CreateCallbackReplayKeys1764205000000,
     CreatePaymentLog1764208000000,
+    CreateCallbackOutcomeCounts1764209000000,
   ],
 };

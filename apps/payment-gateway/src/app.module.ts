@@ -14,6 +14,7 @@ import { PaymentMetrics } from './payments/payment-metrics';
 import { ProviderRequestLog } from './payments/provider-request-log';
 import { ProviderRegistry, createProviderRegistry } from './providers/provider-registry';
 import { ProvidersController } from './providers/providers.controller';
+import { PaymentStatsController } from './stats/payment-stats.controller';
 import { AttemptClosingService } from './query/attempt-closing.service';
 import { OrderEventsHandler } from './query/order-events.handler';
 import { PaymentQueryService } from './query/payment-query.service';
@@ -45,6 +46,7 @@ export class AppModule {
         RefundsController,
         RefundEventsHandler,
         ProvidersController,
+        PaymentStatsController,
       ],
       providers: [
         // Built once at start: clients parse their keys here, so a broken key never waits for the first payment.

@@ -7,6 +7,7 @@ import { AddAttemptProviderReference1764205100000 } from './migrations/176420510
 import { AddAttemptProviderExpiry1764206100000 } from './migrations/1764206100000-add-attempt-provider-expiry';
 import { CreateRefunds1764207100000 } from './migrations/1764207100000-create-refunds';
 import { CreatePaymentLog1764208000000 } from './migrations/1764208000000-create-payment-log';
+import { AddAttemptTimeIndexes1764209000000 } from './migrations/1764209000000-add-attempt-time-indexes';
 import { PaymentAttemptEntity } from './payments/payment-attempt.entity';
 import { ProviderRequestLogEntity } from './payments/provider-request-log.entity';
 
@@ -25,5 +26,6 @@ export const schema: SchemaDefinition = {
     AddAttemptProviderExpiry1764206100000,
     CreateRefunds1764207100000,
     CreatePaymentLog1764208000000,
+    AddAttemptTimeIndexes1764209000000,
   ],
 };

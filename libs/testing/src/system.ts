@@ -108,6 +108,7 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
     ORDER_SERVICE_URL: urls['order-service'],
     PAYMENT_GATEWAY_URL: urls['payment-gateway'],
     LEDGER_SERVICE_URL: urls['ledger-service'],
+    NOTIFICATION_INGEST_URL: urls['notification-ingest'],
     CALLBACK_BASE_URL: urls['notification-ingest'],
     NODE_OPTIONS: '--disable-warning=TimeoutNegativeWarning',
     // The services check each other's token on /internal routes, as in production.

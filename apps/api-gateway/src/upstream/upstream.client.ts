@@ -3,7 +3,7 @@ import { AppError, currentContext, endSpan, SpanKind, startChildSpan, traceparen
 import { ApiGatewayConfig } from '../api-gateway.config';
 
 /** The internal services the gateway calls. */
-export type Upstream = 'order-service' | 'payment-gateway' | 'ledger-service';
+export type Upstream = 'order-service' | 'payment-gateway' | 'ledger-service' | 'notification-ingest';
 
 /** A successful upstream answer. */
 export interface UpstreamAnswer<T> {
@@ -29,6 +29,7 @@ export class UpstreamClient {
       'order-service': config.ORDER_SERVICE_URL.replace(/\/$/, ''),
       'payment-gateway': config.PAYMENT_GATEWAY_URL.replace(/\/$/, ''),
       'ledger-service': config.LEDGER_SERVICE_URL.replace(/\/$/, ''),
+      'notification-ingest': config.NOTIFICATION_INGEST_URL.replace(/\/$/, ''),
     };
     // The services' internal routes require the shared service token when one is configured.
     this.authorization = config.INTERNAL_TOKEN === '' ? undefined : `Bearer ${config.INTERNAL_TOKEN}`;

@@ -153,6 +153,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payments started and succeeded, callbacks by outcome and anomalies, per minute */
+        get: operations["AdminStats_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders": {
         parameters: {
             query?: never;
@@ -260,6 +277,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AdminStatsResponse: {
+            anomalies: components["schemas"]["AnomaliesPerMinuteResponse"][];
+            callbacks: components["schemas"]["CallbacksPerMinuteResponse"][];
+            /**
+             * Format: date-time
+             * @description Start of the first minute covered
+             */
+            from: string;
+            minutes: number;
+            payments: components["schemas"]["PaymentsPerMinuteResponse"][];
+        };
+        AnomaliesPerMinuteResponse: {
+            count: number;
+            /** Format: date-time */
+            minute: string;
+            /** @enum {string} */
+            type: "AMOUNT_MISMATCH" | "ORPHAN_PAYMENT" | "LATE_PAYMENT" | "DUPLICATE_PAYMENT";
+        };
         AnomalyPageResponse: {
             items: components["schemas"]["AnomalyResponse"][];
             page: number;
@@ -288,6 +323,18 @@ export interface components {
             status: "REFUND_REQUIRED" | "REFUNDING" | "REFUNDED" | "REFUND_FAILED" | "DISMISSED";
             /** @enum {string} */
             type: "AMOUNT_MISMATCH" | "ORPHAN_PAYMENT" | "LATE_PAYMENT" | "DUPLICATE_PAYMENT";
+        };
+        CallbacksPerMinuteResponse: {
+            count: number;
+            /** Format: date-time */
+            minute: string;
+            /**
+             * @description As in payment_callbacks_total: accepted, duplicate, rejected_*
+             * @example accepted
+             */
+            outcome: string;
+            /** @example alipay */
+            provider: string;
         };
         CancelOrderDto: {
             /** @description A note for the timeline */
@@ -518,6 +565,17 @@ export interface components {
              * @enum {string}
              */
             provider: "alipay" | "wechatpay" | "unionpay" | "stripe";
+        };
+        PaymentsPerMinuteResponse: {
+            /**
+             * Format: date-time
+             * @description Start of the minute
+             */
+            minute: string;
+            /** @description Payment attempts opened at a provider */
+            started: number;
+            /** @description Payment attempts that succeeded */
+            succeeded: number;
         };
         PaymentStartedResponse: {
             /**
@@ -1288,6 +1346,63 @@ export interface operations {
                 };
             };
             /** @description UPSTREAM_ERROR / PROVIDER_*: a service or the provider failed; retry (with the same Idempotency-Key) — codes: UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AdminStats_stats: {
+        parameters: {
+            query?: {
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminStatsResponse"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED / BAD_REQUEST): the message names the field — codes: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: no or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description FORBIDDEN: the token lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description UPSTREAM_ERROR / PROVIDER_*: a service or the provider failed; retry (with the same Idempotency-Key) — codes: UPSTREAM_ERROR, UPSTREAM_UNAVAILABLE */
             502: {
                 headers: {
                     [name: string]: unknown;

@@ -23,8 +23,8 @@ export function AnomaliesPage() {
   return (
     <main>
       <h1>Anomalies</h1>
-      <label>
-        Show{' '}
+      <label className="inline">
+        Show
         <select
           value={status}
           onChange={(e) => navigate(`/console/admin/anomalies?status=${encodeURIComponent(e.target.value)}`)}

@@ -1,14 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { MetricsRegistry } from '@shop/runtime';
+import { CallbackStats } from '../stats/callback-stats';
 import { CALLBACK_OUTCOMES, type CallbackOutcome } from './callback-outcome';
 
-/** payment_callbacks_total{provider, outcome} on the service's registry (GET /metrics). */
+/**
+ * payment_callbacks_total{provider, outcome} on the service's registry (GET /metrics), and the same counts per
+ * minute for the admin dashboard (CallbackStats).
+ */
 @Injectable()
 export class CallbackMetrics {
   private readonly callbacks: Counter<'provider' | 'outcome'>;
 
-  constructor(metrics: MetricsRegistry) {
+  constructor(
+    metrics: MetricsRegistry,
+    private readonly stats: CallbackStats,
+  ) {
     this.callbacks = new Counter({
       name: 'payment_callbacks_total',
       help: 'Provider payment callbacks by provider and outcome',
@@ -24,5 +31,6 @@ export class CallbackMetrics {
 
   count(provider: string, outcome: CallbackOutcome): void {
     this.callbacks.inc({ provider, outcome });
+    this.stats.add(provider, outcome);
   }
 }
