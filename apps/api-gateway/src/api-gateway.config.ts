@@ -66,9 +66,7 @@ export class ApiGatewayConfig extends ServiceConfig {
    * HS256 key of the bearer tokens. Outside development it must be set and long enough to resist guessing;
    * in development an empty value is allowed (`npm start` always provides one and prints tokens signed with it).
    */
-  @ValidateIf(
-    (c: ApiGatewayConfig) => (c.NODE_ENV !== 'development' && c.JWT_JWKS_URL === '') || c.JWT_SECRET !== '',
-  )
+  @ValidateIf((c: ApiGatewayConfig) => (c.NODE_ENV !== 'development' && c.JWT_JWKS_URL === '') || c.JWT_SECRET !== '')
   @IsString()
   @MinLength(32, {
     message: 'JWT_SECRET must be at least 32 characters (and set outside development unless JWT_JWKS_URL is)',
