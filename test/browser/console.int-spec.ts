@@ -249,6 +249,31 @@ describe('admin console', () => {
     }
   }, 90_000);
 
+  it('cancels an unpaid order; its checkout page then says so', async () => {
+    const customer = await newPage(PHONE);
+    const admin = await newPage(DESKTOP);
+    try {
+      await signIn(customer.page, 'customer');
+      const orderNo = await placeOrder(customer.page);
+      await signIn(admin.page, 'admin');
+      await admin.page.goto(`/console/admin/orders/${orderNo}`);
+      await admin.page.getByRole('button', { name: 'Cancel order' }).click();
+      const dialog = admin.page.getByRole('dialog');
+      await dialog.getByLabel('Note (optional)').fill('customer asked by phone');
+      await dialog.getByRole('button', { name: 'Cancel the order' }).click();
+      await admin.page.getByText('CANCELLED', { exact: true }).first().waitFor();
+      // The customer's open checkout page follows the order and says it was cancelled.
+      await customer.page
+        .getByRole('status')
+        .filter({ hasText: 'This order was cancelled' })
+        .waitFor({ timeout: 15_000 });
+      expect(await customer.page.getByRole('button', { name: /Alipay/ }).count()).toBe(0);
+    } finally {
+      await customer.context.close();
+      await admin.context.close();
+    }
+  }, 60_000);
+
   it('refunds an anomaly from the queue', async () => {
     const orderNo = paidOrders['alipay'];
     // The buyer pays the paid order a second time: a DUPLICATE_PAYMENT anomaly that waits for an admin.

@@ -105,9 +105,23 @@ function Frame({
   );
 }
 
-/** Stacked bars per time slot. */
-export function BarChart({ title, labels, series }: { title: string; labels: string[]; series: Series[] }) {
-  const totals = labels.map((_, slot) => series.reduce((sum, s) => sum + (s.values[slot] ?? 0), 0));
+/** Bars per time slot: stacked (parts of a whole) or side by side (grouped, e.g. started vs succeeded). */
+export function BarChart({
+  title,
+  labels,
+  series,
+  grouped = false,
+}: {
+  title: string;
+  labels: string[];
+  series: Series[];
+  grouped?: boolean;
+}) {
+  const totals = labels.map((_, slot) =>
+    grouped
+      ? Math.max(0, ...series.map((s) => s.values[slot] ?? 0))
+      : series.reduce((sum, s) => sum + (s.values[slot] ?? 0), 0),
+  );
   const max = niceMax(Math.max(0, ...totals));
   const plotWidth = WIDTH - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
@@ -115,21 +129,14 @@ export function BarChart({ title, labels, series }: { title: string; labels: str
   const bars: ReactNode[] = [];
   labels.forEach((_, slot) => {
     let base = HEIGHT - PAD.bottom;
+    const barWidth = grouped ? (slotWidth * 0.8) / Math.max(1, series.length) : slotWidth * 0.8;
     series.forEach((s, i) => {
       const value = s.values[slot] ?? 0;
       if (value <= 0) return;
       const height = (value / max) * plotHeight;
-      base -= height;
-      bars.push(
-        <rect
-          key={`${slot}-${s.name}`}
-          x={PAD.left + slot * slotWidth + slotWidth * 0.1}
-          y={base}
-          width={slotWidth * 0.8}
-          height={height}
-          fill={color(i)}
-        />,
-      );
+      const x = PAD.left + slot * slotWidth + slotWidth * 0.1 + (grouped ? i * barWidth : 0);
+      const y = grouped ? HEIGHT - PAD.bottom - height : (base -= height);
+      bars.push(<rect key={`${slot}-${s.name}`} x={x} y={y} width={barWidth} height={height} fill={color(i)} />);
     });
   });
   return (

@@ -109,6 +109,7 @@ export function DashboardPage() {
         <div className="charts">
           <BarChart
             title="Payments per slot"
+            grouped
             labels={slotLabels}
             series={[
               { name: 'started', values: started?.values ?? new Array<number>(SLOTS).fill(0) },
