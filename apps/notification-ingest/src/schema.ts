@@ -7,6 +7,7 @@ import { AddOrphanAnomalyReported1764203000000 } from './migrations/176420300000
 import { CreateCallbackReplayKeys1764205000000 } from './migrations/1764205000000-create-callback-replay-keys';
 import { CreatePaymentLog1764208000000 } from './migrations/1764208000000-create-payment-log';
 import { CreateCallbackOutcomeCounts1764209000000 } from './migrations/1764209000000-create-callback-outcome-counts';
+import { AddNotificationTraceParent1764209100000 } from './migrations/1764209100000-add-notification-trace-parent';
 import { ProviderNotificationEntity } from './notifications/provider-notification.entity';
 import { ReplayKeyEntity } from './notifications/replay-key.entity';
 import { KnownOrderEntity } from './orders/known-order.entity';
@@ -23,5 +24,6 @@ export const schema: SchemaDefinition = {
     CreateCallbackReplayKeys1764205000000,
     CreatePaymentLog1764208000000,
     CreateCallbackOutcomeCounts1764209000000,
+    AddNotificationTraceParent1764209100000,
   ],
 };

@@ -13,12 +13,14 @@ export interface OutgoingEvent<P extends object> {
   /** A deterministic id when retries must not create a second event; a random one otherwise. */
   eventId?: string;
   occurredAt?: Date;
+  /** The trace the event continues when it is not the current one (e.g. a stored callback's); default: current. */
+  traceparent?: string | null;
 }
 
 /** Builds the envelope for an outgoing event, carrying the current correlation id and trace. */
 export function buildEnvelope<P extends object>(producer: string, event: OutgoingEvent<P>): EventEnvelope<P> {
   const eventId = event.eventId ?? randomUUID();
-  const traceparent = traceparentOf();
+  const traceparent = event.traceparent ?? traceparentOf();
   return {
     eventId,
     type: event.type,

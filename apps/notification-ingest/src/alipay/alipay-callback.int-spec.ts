@@ -482,6 +482,24 @@ describe('POST /callbacks/alipay', () => {
     expect(await outboxCount(orderNo)).toBe(1);
   });
 
+  it('gives an adopted orphan’s PaymentSucceeded the callback’s trace, not the OrderCreated’s', async () => {
+    const orderNo = newOrderNo();
+    await openTrade(orderNo, 12_345);
+    const callbackTrace = randomBytes(16).toString('hex');
+    const result = await simulator.pay(orderNo, {
+      headers: { traceparent: `00-${callbackTrace}-${randomBytes(8).toString('hex')}-01` },
+    });
+    expect(result.body).toBe('success');
+    const late = orderCreated(orderNo, 12_345);
+    late.traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+    await publishOrders(late);
+    await eventually(async () => ((await rowsOf(orderNo))[0].classification === 'payment' ? true : undefined), {
+      message: 'the orphan adopted',
+    });
+    const [event] = await settledPaymentsOf(orderNo);
+    expect(event.traceparent).toMatch(new RegExp(`^00-${callbackTrace}-[0-9a-f]{16}-01$`));
+  });
+
   it('adopts a late-known orphan of the wrong amount as an amount mismatch', async () => {
     const orderNo = newOrderNo();
     await openTrade(orderNo, 12_345);

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { RefundNotifiedV1, Topics, paymentSucceededEventId, refundNotifiedEventId } from '@shop/contracts';
 import { MessagingService, addToOutbox } from '@shop/messaging';
 import type { VerifiedNotification } from '@shop/providers';
+import { traceparentOf } from '@shop/runtime';
 import type { CallbackOutcome } from '../callbacks/callback-outcome';
 import { type KnownOrder, KnownOrdersService } from '../orders/known-orders.service';
 import type { NotificationClassification } from './notification-classification';
@@ -73,8 +74,8 @@ export class NotificationRecorder {
       const inserted: unknown[] = await manager.query(
         `INSERT INTO provider_notifications (provider, notification_key, raw_body, fields, order_no,
            provider_transaction_id, trade_status, kind, paid_at, amount, currency, classification, event_id,
-           received_at, source_ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+           received_at, source_ip, trace_parent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (provider, notification_key) DO NOTHING RETURNING id`,
         [
           notification.provider,
@@ -92,6 +93,7 @@ export class NotificationRecorder {
           eventId ?? null,
           receipt.receivedAt,
           receipt.sourceIp,
+          traceparentOf() ?? null,
         ],
       );
       if (inserted.length === 0) return { outcome: 'duplicate', classification: undefined, eventId: undefined };

@@ -20,6 +20,7 @@ interface UnreportedOrphan {
   amount: string;
   currency: string;
   received_at: Date;
+  trace_parent: string | null;
 }
 
 /**
@@ -117,7 +118,7 @@ export class OrphanSweep implements OnApplicationBootstrap, BeforeApplicationShu
     return this.dataSource.transaction(async (manager) => {
       const orphans: UnreportedOrphan[] = await manager.query(
         `SELECT id, provider, notification_key, order_no, provider_transaction_id, trade_status, amount, currency,
-           received_at
+           received_at, trace_parent
          FROM provider_notifications
          WHERE classification = 'orphan' AND kind = 'payment-succeeded' AND anomaly_reported_at IS NULL
            AND received_at < now() - make_interval(secs => $1)
@@ -148,6 +149,8 @@ export class OrphanSweep implements OnApplicationBootstrap, BeforeApplicationShu
           key: orphan.order_no,
           eventId: paymentAnomalyEventId(payload),
           payload,
+          // The anomaly belongs to the callback's trace, not to the sweep's.
+          traceparent: orphan.trace_parent,
         });
         await manager.query(`UPDATE provider_notifications SET anomaly_reported_at = now() WHERE id = $1`, [orphan.id]);
       }

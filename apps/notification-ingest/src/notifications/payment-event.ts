@@ -13,6 +13,8 @@ export interface ConfirmedPayment {
   readonly amount: number;
   readonly currency: string;
   readonly paidAt: Date;
+  /** The callback's W3C traceparent when the event is written outside its request (an adopted orphan). */
+  readonly traceparent?: string | null;
 }
 
 /**
@@ -35,5 +37,6 @@ export function writePaymentSucceeded(manager: EntityManager, payment: Confirmed
     key: payment.orderNo,
     payload,
     eventId: paymentSucceededEventId(payment.provider, payment.providerTransactionId),
+    traceparent: payment.traceparent,
   });
 }

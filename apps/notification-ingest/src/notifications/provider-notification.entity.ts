@@ -69,6 +69,10 @@ export class ProviderNotificationEntity {
   @Column({ name: 'source_ip', type: 'inet', nullable: true })
   sourceIp!: string | null;
 
+  /** The W3C traceparent of the callback, so an event written later (an adopted orphan) continues its trace. */
+  @Column({ name: 'trace_parent', type: 'varchar', length: 55, nullable: true })
+  traceParent!: string | null;
+
   /** When this orphan payment was reported as an ORPHAN_PAYMENT anomaly (see OrphanSweep); null: not reported. */
   @Column({ name: 'anomaly_reported_at', type: 'timestamptz', nullable: true })
   anomalyReportedAt!: Date | null;

@@ -33,6 +33,7 @@ interface OrphanRow {
   amount: string;
   currency: string;
   anomaly_reported_at: Date | null;
+  trace_parent: string | null;
 }
 
 /** The local projection of the order-service's orders: fed by OrderCreated, read by the callbacks. */
@@ -109,7 +110,7 @@ export class KnownOrdersService {
   private async adoptOrphans(manager: EntityManager, order: KnownOrder): Promise<number> {
     const orphans: OrphanRow[] = await manager.query(
       `SELECT id, provider, provider_transaction_id, kind, paid_at, received_at, amount, currency,
-         anomaly_reported_at
+         anomaly_reported_at, trace_parent
        FROM provider_notifications WHERE order_no = $1 AND classification = 'orphan' ORDER BY id FOR UPDATE`,
       [order.orderNo],
     );
@@ -129,6 +130,7 @@ export class KnownOrdersService {
         amount,
         currency: orphan.currency,
         paidAt: orphan.paid_at ?? orphan.received_at,
+        traceparent: orphan.trace_parent,
       };
       await writePaymentSucceeded(manager, payment);
       const matches = amount === order.totalAmount && orphan.currency === order.currency;
