@@ -1,78 +1,65 @@
-// `npm run bench -- [--n 2000] [--concurrency 50] [--provider alipay]`: a load benchmark against a system started
-// with `npm start` (default ports and simulators, keys from .cache/dev/secrets.json). It creates N orders through
-// the public API, then drives N correctly signed payment notifications at the given concurrency, waits until every
-// order is PAID, and prints callbacks/s, acknowledgement latency, callback-to-PAID latency, and each service's CPU
-// time and peak memory. It is a measurement, not a test.
-//   alipay (default): notifications signed here with the simulator's Alipay key, posted straight at the ingest.
-//   wechatpay | unionpay | stripe: each order's payment is started through the API (payment-gateway signs a
-//   request to the simulator), then the running simulator is asked to pay it and delivers its own signed (WeChat
-//   Pay: encrypted) notification; latencies then include the simulator's signing.
+// `npm run bench`: how fast the running system is, measured against what this box can do.
+//
+// It measures, in one run:
+//   1. the box's raw reference: BEGIN; INSERT inbox row; INSERT outbox row; COMMIT from node-postgres with a pool
+//      of 8 for --raw-seconds in a scratch database (scripts/lib/bench-raw.mjs);
+//   2. closed loop, at --concurrency: N orders created and N payments started through the public API, then N
+//      correctly signed payment callbacks; acknowledgement latency; end to end (first callback sent to the last
+//      order PAID and its ledger posting written, read from the order-service's and ledger's databases, not by
+//      polling the API) and callback-to-PAID latency;
+//   3. open loop: callbacks sent at a fixed --rate (default 0.2 x the raw reference) whatever the answers, and
+//      callback-to-PAID p50/p99/p999 under that offered load;
+//   4. CPU seconds and peak resident memory per service, for Kafka and for PostgreSQL, and idle memory per service.
+// It prints a table with each rate as a ratio of the raw reference and writes JSON to bench/results/<date>.json;
+// `npm run bench -- --compare a.json b.json` shows the change between two runs. A measurement, not a test.
+//
+// Against `npm start` (default ports, simulators, keys from .cache/dev/secrets.json):
+//   npm run bench -- [--n 2000] [--concurrency 32] [--rate auto|<callbacks/s>] [--provider alipay]
+// Alipay (default): callbacks signed here with the simulator's Alipay key and posted straight at the ingest.
+// wechatpay | unionpay | stripe: the running simulator pays and delivers its own signed notification.
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { URLSearchParams, fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { paidAlipayNotification } from './lib/alipay-notification.mjs';
+import { SERVICES, cpuSeconds, findProcesses, postgresPids, rssMb, sampleMemory } from './lib/bench-processes.mjs';
+import { pgConfig, rawReference } from './lib/bench-raw.mjs';
+import { compareResults, printResults, targetsOf } from './lib/bench-report.mjs';
 import { PROVIDER_DRIVES, pool } from './lib/drive.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const SERVICES = ['api-gateway', 'notification-ingest', 'order-service', 'payment-gateway', 'ledger-service'];
 
 function option(name, fallback) {
   const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? process.argv[index + 1] : (process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
+  return index > 0
+    ? process.argv[index + 1]
+    : (process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
 }
 
-const N = Number(option('n', 2000));
-const CONCURRENCY = Number(option('concurrency', 50));
-const GATEWAY = option('gateway', 'http://127.0.0.1:3000');
-const INGEST = option('ingest', 'http://127.0.0.1:3001');
-const PROVIDER = option('provider', 'alipay');
-const CLK_TCK = 100; // Linux USER_HZ
-
-// The simulated providers, each on its simulator's port (<PROVIDER>_SIM_PORT, as npm start).
-const SIMULATED = Object.fromEntries(
-  ['wechatpay', 'unionpay', 'stripe'].map((name) => [
-    name,
-    {
-      ...PROVIDER_DRIVES[name],
-      port: process.env[`${name.toUpperCase()}_SIM_PORT`] ?? PROVIDER_DRIVES[name].defaultPort,
-    },
-  ]),
-);
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const ms = (n) => `${n.toFixed(1)} ms`;
-
-/** The pid of each service started from this checkout (found by its command line). */
-function servicePids() {
-  const pids = {};
-  for (const entry of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const service = SERVICES.find((s) => cmd.includes(`dist/apps/${s}/src/main.js`));
-      if (service) pids[service] = Number(entry);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return pids;
+function usage(problem) {
+  process.stderr
+    .write(`${problem}\n\nnpm run bench -- [--n 2000] [--concurrency 32] [--rate auto|N] [--provider alipay|wechatpay|unionpay|stripe]
+  [--raw-seconds 5] [--open-seconds 10] [--gateway URL] [--ingest URL] [--secrets FILE] [--order-db NAME]
+  [--ledger-db NAME] [--pids name=pid,...] [--out DIR]
+npm run bench -- --compare a.json b.json\n`);
+  process.exit(2);
 }
 
-function cpuSeconds(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
-}
+const positive = (name, text) => {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) usage(`--${name} must be a positive number, got ${JSON.stringify(text)}`);
+  return value;
+};
 
-function peakMemoryMb(pid) {
-  const line = fs
-    .readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmHWM:'));
-  return Number(line.split(/\s+/)[1]) / 1024;
-}
+const percentile = (sorted, p) =>
+  sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const sortNumbers = (values) => [...values].sort((a, b) => a - b);
+const round = (value, digits = 1) => (value === null ? null : Number(value.toFixed(digits)));
 
 async function json(method, url, token, body) {
   const response = await fetch(url, {
@@ -81,162 +68,291 @@ async function json(method, url, token, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url} -> ${response.status} ${text}`);
+  if (!response.ok) throw new Error(`${method} ${url} -> ${response.status} ${text.slice(0, 300)}`);
   return JSON.parse(text);
 }
 
-/** Starts each order's payment through the API; UnionPay's buyer then posts the signed form to the simulator. */
-async function startPayments(orders, token) {
-  const { method } = SIMULATED[PROVIDER];
-  console.log(`Starting ${orders.length} ${PROVIDER} payments through the API at concurrency ${CONCURRENCY}...`);
+/** Runs fn for each item and answers the items/s and the per-call latencies (ms). */
+async function timed(items, concurrency, fn) {
   const latencies = [];
   const started = performance.now();
-  await pool(orders, CONCURRENCY, async (order) => {
+  const results = await pool(items, concurrency, async (item, i) => {
     const t0 = performance.now();
-    const answer = await json('POST', `${GATEWAY}/api/v1/orders/${order.orderNo}/payments`, token, {
-      provider: PROVIDER,
-      method,
-    });
+    const result = await fn(item, i);
     latencies.push(performance.now() - t0);
-    if (answer.form) {
-      const response = await fetch(answer.form.action, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(answer.form.fields).toString(),
-      });
-      if (response.status !== 200) throw new Error(`the UnionPay simulator refused a form: ${response.status}`);
-    }
+    return result;
   });
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  console.log(
-    `  ${orders.length} payments in ${seconds.toFixed(1)} s (${(orders.length / seconds).toFixed(0)}/s), ` +
-      `POST /payments p50 / p99: ${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))}`,
-  );
+  return { results, seconds, perSecond: items.length / seconds, latencies: sortNumbers(latencies) };
 }
 
-/** Asks the running simulator to pay each order; it delivers the signed notification and reports our answer. */
-async function simulatedCallbacks(orders, sentAt, ackLatencies) {
-  const provider = SIMULATED[PROVIDER];
-  const base = `http://127.0.0.1:${provider.port}`;
-  return pool(orders, CONCURRENCY, async (order) => {
-    const started = performance.now();
-    sentAt.set(order.orderNo, Date.now());
-    const response = await fetch(`${base}${provider.pay(order.orderNo)}`, {
+class Bench {
+  constructor(options) {
+    Object.assign(this, options);
+    this.orderDb = new pg.Pool({ ...pgConfig(), database: options.orderDbName, max: 2 });
+    this.ledgerDb = new pg.Pool({ ...pgConfig(), database: options.ledgerDbName, max: 2 });
+  }
+
+  async close() {
+    await Promise.all([this.orderDb.end(), this.ledgerDb.end()]);
+  }
+
+  async createOrders(count) {
+    const { items } = await json('GET', `${this.gateway}/api/v1/products`, this.token);
+    return timed(Array.from({ length: count }), this.concurrency, (_, i) =>
+      json('POST', `${this.gateway}/api/v1/orders`, this.token, {
+        items: [{ sku: items[i % items.length].sku, quantity: 1 }],
+      }),
+    );
+  }
+
+  /** Starts each order's payment through the API; UnionPay's buyer then posts the signed form to the simulator. */
+  startPayments(orders) {
+    const method = PROVIDER_DRIVES[this.provider].method;
+    return timed(orders, this.concurrency, async (order) => {
+      const answer = await json('POST', `${this.gateway}/api/v1/orders/${order.orderNo}/payments`, this.token, {
+        provider: this.provider,
+        method,
+      });
+      if (answer.form) {
+        const response = await fetch(answer.form.action, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(answer.form.fields).toString(),
+        });
+        if (response.status !== 200) throw new Error(`the UnionPay simulator refused a form: ${response.status}`);
+      }
+    });
+  }
+
+  /** Sends one order's payment callback; answers whether it was acknowledged. */
+  async callback(order) {
+    if (this.provider === 'alipay') {
+      const fields = paidAlipayNotification(this.signer, this.secrets.alipay, {
+        order,
+        notifyId: randomBytes(16).toString('hex'),
+        tradeNo: `2026${randomBytes(12).toString('hex').replace(/[a-f]/g, '7').slice(0, 24)}`,
+      });
+      const answer = await this.signer.postNotification(`${this.ingest}/callbacks/alipay`, fields);
+      return answer.body === 'success';
+    }
+    const drive = PROVIDER_DRIVES[this.provider];
+    const port = process.env[`${this.provider.toUpperCase()}_SIM_PORT`] ?? drive.defaultPort;
+    const response = await fetch(`http://127.0.0.1:${port}${drive.pay(order.orderNo)}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(provider.body),
+      body: JSON.stringify(drive.body),
     });
     const result = await response.json();
-    ackLatencies.push(performance.now() - started);
-    const deliveries = result.deliveries ?? [result];
-    return { acknowledged: response.ok && deliveries.every(provider.acknowledged), result };
-  });
+    return response.ok && (result.deliveries ?? [result]).every(drive.acknowledged);
+  }
+
+  /** Waits until every order is PAID and posted; answers {orderNo: {paidAt, postedAt}} in epoch ms, from the DBs. */
+  async settled(orderNos, timeoutMs = 300_000) {
+    const deadline = Date.now() + timeoutMs;
+    const found = new Map();
+    for (;;) {
+      const missing = orderNos.filter((n) => !found.get(n)?.postedAt || !found.get(n)?.paidAt);
+      if (missing.length === 0) return found;
+      if (Date.now() > deadline) throw new Error(`${missing.length} of ${orderNos.length} orders not PAID and posted`);
+      const [paid, posted] = await Promise.all([
+        this.orderDb.query(
+          `SELECT o.order_no, t.at FROM orders o JOIN order_timeline t ON t.order_id = o.id AND t.event = 'paid'
+           WHERE o.order_no = ANY($1)`,
+          [missing],
+        ),
+        this.ledgerDb.query(
+          `SELECT order_no, min(created_at) AS at FROM journal_transactions WHERE order_no = ANY($1) GROUP BY order_no`,
+          [missing],
+        ),
+      ]);
+      for (const row of paid.rows) found.set(row.order_no, { ...found.get(row.order_no), paidAt: row.at.getTime() });
+      for (const row of posted.rows) {
+        found.set(row.order_no, { ...found.get(row.order_no), postedAt: row.at.getTime() });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 async function main() {
-  if (PROVIDER !== 'alipay' && !SIMULATED[PROVIDER]) {
-    throw new Error(`--provider must be alipay, wechatpay, unionpay or stripe, not ${PROVIDER}`);
+  if (process.argv.includes('--compare')) {
+    const index = process.argv.indexOf('--compare');
+    const [a, b] = process.argv.slice(index + 1, index + 3);
+    if (!a || !b) usage('--compare needs two result files');
+    compareResults(JSON.parse(fs.readFileSync(a, 'utf8')), JSON.parse(fs.readFileSync(b, 'utf8')), a, b);
+    return;
   }
-  const secretsFile = path.join(ROOT, '.cache/dev/secrets.json');
+  const n = positive('n', option('n', 2000));
+  const concurrency = positive('concurrency', option('concurrency', 32));
+  const provider = option('provider', 'alipay');
+  if (!PROVIDER_DRIVES[provider]) usage(`--provider must be alipay, wechatpay, unionpay or stripe, not ${provider}`);
+  const rateOption = option('rate', 'auto');
+  const rawSeconds = positive('raw-seconds', option('raw-seconds', 5));
+  const openSeconds = positive('open-seconds', option('open-seconds', 10));
+  const secretsFile = path.resolve(option('secrets', path.join(ROOT, '.cache/dev/secrets.json')));
   if (!fs.existsSync(secretsFile) || !fs.existsSync(path.join(ROOT, 'dist'))) {
-    throw new Error('Start the system first with `npm start` (it builds and creates .cache/dev/secrets.json).');
+    usage('Start the system first with `npm start` (it builds and creates .cache/dev/secrets.json).');
   }
+  const explicitPids = Object.fromEntries(
+    (option('pids', '') || '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => pair.split('=')),
+  );
+  const groups = findProcesses(explicitPids);
+  const missing = SERVICES.filter((s) => groups[s].length !== 1);
+  if (missing.length) {
+    usage(`not exactly one running process of: ${missing.join(', ')} (start with npm start, or pass --pids)`);
+  }
+
   const secrets = JSON.parse(fs.readFileSync(secretsFile, 'utf8'));
-  const jwtSecret = process.env.JWT_SECRET || secrets.jwtSecret;
   const { signToken } = require(path.join(ROOT, 'dist/apps/api-gateway/src/auth/jwt.js'));
   const { AlipaySimulator } = require(path.join(ROOT, 'dist/libs/provider-simulators/src/index.js'));
-  const token = signToken(jwtSecret, { sub: `bench-${Date.now()}`, roles: ['customer'] });
-  const admin = signToken(jwtSecret, { sub: 'bench-admin', roles: ['admin'] });
-  // Used only to sign notifications with the local simulator's Alipay key; it does not listen.
-  const signer = new AlipaySimulator({
-    appId: secrets.alipay.appId,
-    sellerId: secrets.alipay.sellerId,
-    appPublicKey: secrets.alipay.appPublicKey,
-    alipayPrivateKey: secrets.alipay.alipayPrivateKey,
+  const jwtSecret = process.env.JWT_SECRET || secrets.jwtSecret;
+  const bench = new Bench({
+    provider,
+    concurrency,
+    secrets,
+    gateway: option('gateway', 'http://127.0.0.1:3000'),
+    ingest: option('ingest', 'http://127.0.0.1:3001'),
+    orderDbName: option('order-db', 'shop_order_service'),
+    ledgerDbName: option('ledger-db', 'shop_ledger_service'),
+    token: signToken(jwtSecret, { sub: `bench-${Date.now()}`, roles: ['customer'] }),
+    // Used only to sign notifications with the local simulator's Alipay key; it does not listen.
+    signer: new AlipaySimulator({
+      appId: secrets.alipay.appId,
+      sellerId: secrets.alipay.sellerId,
+      appPublicKey: secrets.alipay.appPublicKey,
+      alipayPrivateKey: secrets.alipay.alipayPrivateKey,
+    }),
   });
 
-  const pids = servicePids();
-  const missing = SERVICES.filter((s) => !pids[s]);
-  if (missing.length) throw new Error(`not running from this checkout: ${missing.join(', ')} (start with npm start)`);
-  const cpuBefore = Object.fromEntries(SERVICES.map((s) => [s, cpuSeconds(pids[s])]));
+  try {
+    const log = (line) => process.stdout.write(`${line}\n`);
+    log(`Raw reference: inbox+outbox transactions from node-postgres, pool of 8, ${rawSeconds} s...`);
+    const raw = await rawReference({ seconds: rawSeconds });
+    log(`  ${raw.transactionsPerSecond.toFixed(0)} transactions/s`);
+    const rate =
+      rateOption === 'auto' ? Math.max(1, Math.round(raw.transactionsPerSecond * 0.2)) : positive('rate', rateOption);
 
-  const { items } = await json('GET', `${GATEWAY}/api/v1/products`, token);
-  console.log(`Creating ${N} orders at concurrency ${CONCURRENCY}...`);
-  const createStart = performance.now();
-  const orders = await pool(Array.from({ length: N }), CONCURRENCY, (_, i) =>
-    json('POST', `${GATEWAY}/api/v1/orders`, token, { items: [{ sku: items[i % items.length].sku, quantity: 1 }] }),
-  );
-  const createSeconds = (performance.now() - createStart) / 1000;
-  console.log(`  ${N} orders in ${createSeconds.toFixed(1)} s (${(N / createSeconds).toFixed(0)} orders/s)`);
-  // notification-ingest learns orders from OrderCreated events; give the last ones a moment to arrive.
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+    const idleRss = Object.fromEntries(SERVICES.map((s) => [s, round(rssMb(groups[s]))]));
+    // Per process, so PostgreSQL backends that start during the run count from zero.
+    const cpuBefore = new Map(
+      Object.values(groups)
+        .flat()
+        .map((pid) => [pid, cpuSeconds([pid])]),
+    );
+    const memory = sampleMemory(groups);
 
-  if (PROVIDER !== 'alipay') await startPayments(orders, token);
-
-  console.log(`Sending ${N} signed ${PROVIDER} notifications at concurrency ${CONCURRENCY}...`);
-  const sentAt = new Map();
-  const ackLatencies = [];
-  const callbackStart = performance.now();
-  const answers = await (PROVIDER !== 'alipay'
-    ? simulatedCallbacks(orders, sentAt, ackLatencies)
-    : pool(orders, CONCURRENCY, async (order) => {
-        const fields = paidAlipayNotification(signer, secrets.alipay, {
-          order,
-          notifyId: randomBytes(16).toString('hex'),
-          tradeNo: `2026${randomBytes(12).toString('hex').replace(/[a-f]/g, '7').slice(0, 24)}`,
-        });
-        const started = performance.now();
-        sentAt.set(order.orderNo, Date.now());
-        const answer = await signer.postNotification(`${INGEST}/callbacks/alipay`, fields);
-        ackLatencies.push(performance.now() - started);
-        return { acknowledged: answer.body === 'success', result: answer };
-      }));
-  const callbackSeconds = (performance.now() - callbackStart) / 1000;
-  const failed = answers.filter((a) => !a.acknowledged);
-  if (failed.length)
-    console.log(`  ${failed.length} notifications not acknowledged, e.g. ${JSON.stringify(failed[0].result)}`);
-
-  console.log('Waiting until every order is PAID...');
-  const paidLatencies = [];
-  const pending = new Set(orders.map((o) => o.orderNo));
-  const deadline = Date.now() + 300_000;
-  while (pending.size > 0 && Date.now() < deadline) {
-    // Gentle polling (10 at a time, once a second): the benchmark should measure the system, not its own load.
-    await pool([...pending], 10, async (orderNo) => {
-      const order = await json('GET', `${GATEWAY}/api/v1/orders/${orderNo}`, admin);
-      if (order.status !== 'PAID') return;
-      const paid = order.timeline.find((t) => t.event === 'paid');
-      paidLatencies.push(new Date(paid.at).getTime() - sentAt.get(orderNo));
-      pending.delete(orderNo);
+    // Closed loop.
+    log(`Closed loop: ${n} orders, payments and callbacks at concurrency ${concurrency} (${provider})...`);
+    const created = await bench.createOrders(n);
+    const orders = created.results;
+    const started = await bench.startPayments(orders);
+    const sentAt = new Map();
+    const callbacks = await timed(orders, concurrency, async (order) => {
+      sentAt.set(order.orderNo, Date.now());
+      return bench.callback(order);
     });
-    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+    const unacknowledged = callbacks.results.filter((ok) => !ok).length;
+    const settled = await bench.settled(orders.map((o) => o.orderNo));
+    const firstSent = Math.min(...sentAt.values());
+    const lastPosted = Math.max(...[...settled.values()].map((s) => Math.max(s.paidAt, s.postedAt)));
+    const closedPaid = sortNumbers(orders.map((o) => settled.get(o.orderNo).paidAt - sentAt.get(o.orderNo)));
 
-  ackLatencies.sort((a, b) => a - b);
-  paidLatencies.sort((a, b) => a - b);
-  console.log(`\nResults for ${PROVIDER}, N=${N}, concurrency ${CONCURRENCY}`);
-  console.log(
-    `  callbacks/s:              ${(N / callbackSeconds).toFixed(0)} (${N} in ${callbackSeconds.toFixed(1)} s)`,
-  );
-  console.log(`  ack latency p50 / p99:    ${ms(percentile(ackLatencies, 50))} / ${ms(percentile(ackLatencies, 99))}`);
-  if (paidLatencies.length) {
-    console.log(
-      `  callback->PAID p50 / p99: ${ms(percentile(paidLatencies, 50))} / ${ms(percentile(paidLatencies, 99))}`,
+    // Open loop: the orders and payments first (not timed), then callbacks on a fixed schedule.
+    const openCount = Math.max(1, Math.round(rate * openSeconds));
+    log(`Open loop: ${openCount} callbacks offered at ${rate}/s...`);
+    const openOrders = (await bench.createOrders(openCount)).results;
+    await bench.startPayments(openOrders);
+    const openSent = new Map();
+    const openAcks = [];
+    const openStart = performance.now();
+    let openFailed = 0;
+    await Promise.all(
+      openOrders.map(async (order, i) => {
+        const due = openStart + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        openSent.set(order.orderNo, Date.now());
+        const t0 = performance.now();
+        if (!(await bench.callback(order))) openFailed += 1;
+        openAcks.push(performance.now() - t0);
+      }),
     );
-  }
-  console.log(`  orders PAID:              ${N - pending.size} of ${N}`);
-  console.log('  per service:              CPU seconds during the run, peak RSS');
-  for (const service of SERVICES) {
-    const cpu = cpuSeconds(pids[service]) - cpuBefore[service];
-    console.log(
-      `    ${service.padEnd(22)} ${cpu.toFixed(1).padStart(6)} s  ${peakMemoryMb(pids[service]).toFixed(0).padStart(5)} MB`,
+    const openSeconds_ = (performance.now() - openStart) / 1000;
+    const openSettled = await bench.settled(openOrders.map((o) => o.orderNo));
+    const openPaid = sortNumbers(openOrders.map((o) => openSettled.get(o.orderNo).paidAt - openSent.get(o.orderNo)));
+    const sortedOpenAcks = sortNumbers(openAcks);
+
+    const peaks = memory.stop();
+    const cpu = Object.fromEntries(
+      Object.entries({ ...groups, postgres: postgresPids() }).map(([g, pids]) => [
+        g,
+        round(
+          pids.reduce((sum, pid) => sum + cpuSeconds([pid]) - (cpuBefore.get(pid) ?? 0), 0),
+          2,
+        ),
+      ]),
     );
+    const servicesCpu = SERVICES.reduce((sum, s) => sum + cpu[s], 0);
+    const payments = n + openCount;
+
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, memoryGb: round(os.totalmem() / 2 ** 30), node: process.version },
+      options: { n, concurrency, provider, rate, openSeconds },
+      raw: { transactionsPerSecond: round(raw.transactionsPerSecond, 0), seconds: round(raw.seconds) },
+      closedLoop: {
+        ordersCreatedPerSecond: round(created.perSecond),
+        paymentsStartedPerSecond: round(started.perSecond),
+        ordersAndPaymentsPerSecond: round((2 * n) / (created.seconds + started.seconds)),
+        callbacksAckedPerSecond: round(callbacks.perSecond),
+        unacknowledged,
+        ackP50Ms: round(percentile(callbacks.latencies, 50)),
+        ackP99Ms: round(percentile(callbacks.latencies, 99)),
+        endToEndPaymentsPerSecond: round(n / ((lastPosted - firstSent) / 1000)),
+        callbackToPaidP50Ms: percentile(closedPaid, 50),
+        callbackToPaidP99Ms: percentile(closedPaid, 99),
+        callbackToPaidP999Ms: percentile(closedPaid, 99.9),
+      },
+      openLoop: {
+        offeredPerSecond: rate,
+        sentPerSecond: round(openCount / openSeconds_),
+        payments: openCount,
+        unacknowledged: openFailed,
+        ackP50Ms: round(percentile(sortedOpenAcks, 50)),
+        ackP99Ms: round(percentile(sortedOpenAcks, 99)),
+        callbackToPaidP50Ms: percentile(openPaid, 50),
+        callbackToPaidP99Ms: percentile(openPaid, 99),
+        callbackToPaidP999Ms: percentile(openPaid, 99.9),
+      },
+      cpuSeconds: cpu,
+      cpuMsPerPayment: round((servicesCpu * 1000) / payments),
+      memoryMb: { idle: idleRss, peak: Object.fromEntries(Object.entries(peaks).map(([g, v]) => [g, round(v)])) },
+    };
+    result.ratios = {
+      callbacksAcked: round(result.closedLoop.callbacksAckedPerSecond / result.raw.transactionsPerSecond, 3),
+      endToEnd: round(result.closedLoop.endToEndPaymentsPerSecond / result.raw.transactionsPerSecond, 3),
+      ordersAndPayments: round(result.closedLoop.ordersAndPaymentsPerSecond / result.raw.transactionsPerSecond, 3),
+      openLoopOffered: round(rate / result.raw.transactionsPerSecond, 3),
+    };
+    result.targets = targetsOf(result);
+
+    printResults(result);
+    const outDir = path.resolve(option('out', path.join(ROOT, 'bench/results')));
+    fs.mkdirSync(outDir, { recursive: true });
+    const file = path.join(outDir, `${result.date.replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    log(`\nwrote ${path.relative(process.cwd(), file)}`);
+    if (unacknowledged > 0 || openFailed > 0) process.exitCode = 1;
+  } finally {
+    await bench.close();
   }
-  if (pending.size > 0) process.exitCode = 1;
 }
 
 main().catch((error) => {
-  console.error(error.message);
+  process.stderr.write(`${error.message}\n`);
   process.exit(1);
 });

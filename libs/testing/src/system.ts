@@ -34,6 +34,10 @@ export interface RunningSystem {
   urls: Record<ServiceName, string>;
   /** The KAFKA_TOPIC_PREFIX of this system's topics. */
   topicPrefix: string;
+  /** Each service's database name. */
+  databases: Record<ServiceName, string>;
+  /** The process id of a running service. */
+  pid(name: ServiceName): number;
   /** Kills one service the hard way (default SIGKILL): no shutdown hook runs. */
   kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped service again with the same configuration, and waits until it is ready. */
@@ -153,6 +157,8 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
   return {
     urls,
     topicPrefix: marker,
+    databases: Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, databases[i]])) as Record<ServiceName, string>,
+    pid: (name) => processes.get(name)!.child.pid!,
     kill: async (name, signal = 'SIGKILL') => {
       const p = processes.get(name)!;
       const exited = new Promise((resolve) => p.child.once('exit', resolve));
