@@ -3,6 +3,7 @@ import { schema } from './schema';
 import { service } from './service';
 
 describeServiceBasics(service, schema, [
+  'callback_outcome_counts',
   'callback_replay_keys',
   'inbox_events',
   'known_orders',

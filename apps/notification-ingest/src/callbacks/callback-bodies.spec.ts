@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MetricsRegistry } from '@shop/runtime';
 import { CALLBACK_BODY_LIMIT_BYTES, configureCallbackBodies } from './callback-bodies';
+import { CallbackStats } from '../stats/callback-stats';
 import { CallbackMetrics } from './callback-metrics';
 
 @Controller()
@@ -19,7 +20,11 @@ class EchoController {
   }
 }
 
-@Module({ controllers: [EchoController], providers: [MetricsRegistry, CallbackMetrics] })
+@Module({
+  controllers: [EchoController],
+  // The per-minute counts go to a database this test has none of; the body parsers do not touch them.
+  providers: [MetricsRegistry, CallbackMetrics, { provide: CallbackStats, useValue: { add: () => undefined } }],
+})
 class EchoModule {}
 
 // The raw-body parsers in isolation: callback routes get the body as sent, every other route keeps Nest's JSON.
