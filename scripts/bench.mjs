@@ -89,8 +89,12 @@ async function timed(items, concurrency, fn) {
 class Bench {
   constructor(options) {
     Object.assign(this, options);
+    /** Answers of callbacks that were not acknowledged, for the report. */
+    this.refusals = [];
     this.orderDb = new pg.Pool({ ...pgConfig(), database: options.orderDbName, max: 2 });
     this.ledgerDb = new pg.Pool({ ...pgConfig(), database: options.ledgerDbName, max: 2 });
+    // An idle connection the server closed is replaced by the pool; it must not crash the run.
+    for (const db of [this.orderDb, this.ledgerDb]) db.on('error', () => undefined);
   }
 
   async close() {
@@ -134,6 +138,7 @@ class Bench {
         tradeNo: `2026${randomBytes(12).toString('hex').replace(/[a-f]/g, '7').slice(0, 24)}`,
       });
       const answer = await this.signer.postNotification(`${this.ingest}/callbacks/alipay`, fields);
+      if (answer.body !== 'success') this.refusals.push(`${answer.status} ${answer.body.slice(0, 200)}`);
       return answer.body === 'success';
     }
     const drive = PROVIDER_DRIVES[this.provider];
@@ -144,7 +149,9 @@ class Bench {
       body: JSON.stringify(drive.body),
     });
     const result = await response.json();
-    return response.ok && (result.deliveries ?? [result]).every(drive.acknowledged);
+    const ok = response.ok && (result.deliveries ?? [result]).every(drive.acknowledged);
+    if (!ok) this.refusals.push(JSON.stringify(result).slice(0, 200));
+    return ok;
   }
 
   /** Waits until every order is PAID and posted; answers {orderNo: {paidAt, postedAt}} in epoch ms, from the DBs. */
@@ -155,17 +162,25 @@ class Bench {
       const missing = orderNos.filter((n) => !found.get(n)?.postedAt || !found.get(n)?.paidAt);
       if (missing.length === 0) return found;
       if (Date.now() > deadline) throw new Error(`${missing.length} of ${orderNos.length} orders not PAID and posted`);
-      const [paid, posted] = await Promise.all([
-        this.orderDb.query(
-          `SELECT o.order_no, t.at FROM orders o JOIN order_timeline t ON t.order_id = o.id AND t.event = 'paid'
-           WHERE o.order_no = ANY($1)`,
-          [missing],
-        ),
-        this.ledgerDb.query(
-          `SELECT order_no, min(created_at) AS at FROM journal_transactions WHERE order_no = ANY($1) GROUP BY order_no`,
-          [missing],
-        ),
-      ]);
+      let paid;
+      let posted;
+      try {
+        [paid, posted] = await Promise.all([
+          this.orderDb.query(
+            `SELECT o.order_no, t.at FROM orders o JOIN order_timeline t ON t.order_id = o.id AND t.event = 'paid'
+             WHERE o.order_no = ANY($1)`,
+            [missing],
+          ),
+          this.ledgerDb.query(
+            `SELECT order_no, min(created_at) AS at FROM journal_transactions WHERE order_no = ANY($1) GROUP BY order_no`,
+            [missing],
+          ),
+        ]);
+      } catch {
+        // A lost connection is the pool's to replace: ask again on the next round.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
       for (const row of paid.rows) found.set(row.order_no, { ...found.get(row.order_no), paidAt: row.at.getTime() });
       for (const row of posted.rows) {
         found.set(row.order_no, { ...found.get(row.order_no), postedAt: row.at.getTime() });
@@ -346,7 +361,10 @@ async function main() {
     const file = path.join(outDir, `${result.date.replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     log(`\nwrote ${path.relative(process.cwd(), file)}`);
-    if (unacknowledged > 0 || openFailed > 0) process.exitCode = 1;
+    if (unacknowledged > 0 || openFailed > 0) {
+      log(`${unacknowledged + openFailed} callbacks not acknowledged, e.g. ${bench.refusals.slice(0, 3).join(' | ')}`);
+      process.exitCode = 1;
+    }
   } finally {
     await bench.close();
   }

@@ -17,10 +17,21 @@ export function pgConfig(env = process.env) {
 /** Transactions per second of BEGIN; INSERT inbox; INSERT outbox; COMMIT over `seconds`, 8 connections. */
 export async function rawReference({ seconds = 5, connections = 8, env = process.env } = {}) {
   const database = `bench_raw_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ ...pgConfig(env), database: 'postgres' });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
+  // A short-lived admin connection for each of CREATE and DROP: nothing stays open to be closed under us.
+  const admin = async (sql) => {
+    const client = new pg.Client({ ...pgConfig(env), database: 'postgres' });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${database}`);
   const pool = new pg.Pool({ ...pgConfig(env), database, max: connections });
+  // An idle connection closed by the server must not crash the run (the pool replaces it).
+  pool.on('error', () => undefined);
   try {
     await pool.query(`CREATE TABLE inbox (event_id uuid PRIMARY KEY, topic text NOT NULL,
       received_at timestamptz NOT NULL DEFAULT now())`);
@@ -33,23 +44,29 @@ export async function rawReference({ seconds = 5, connections = 8, env = process
     let done = 0;
     const deadline = Date.now() + seconds * 1000;
     const started = performance.now();
+    // A connection the server closes (a restart, another tool terminating backends) is replaced; only commits count.
     await Promise.all(
       Array.from({ length: connections }, async () => {
-        const client = await pool.connect();
-        try {
-          while (Date.now() < deadline) {
-            await client.query('BEGIN');
-            await client.query('INSERT INTO inbox (event_id, topic) VALUES ($1, $2)', [randomUUID(), 'payments']);
-            await client.query('INSERT INTO outbox (event_id, topic, envelope) VALUES ($1, $2, $3)', [
-              randomUUID(),
-              'orders',
-              envelope,
-            ]);
-            await client.query('COMMIT');
-            done += 1;
+        while (Date.now() < deadline) {
+          const client = await pool.connect();
+          let broken;
+          try {
+            while (Date.now() < deadline) {
+              await client.query('BEGIN');
+              await client.query('INSERT INTO inbox (event_id, topic) VALUES ($1, $2)', [randomUUID(), 'payments']);
+              await client.query('INSERT INTO outbox (event_id, topic, envelope) VALUES ($1, $2, $3)', [
+                randomUUID(),
+                'orders',
+                envelope,
+              ]);
+              await client.query('COMMIT');
+              done += 1;
+            }
+          } catch (error) {
+            broken = error;
+          } finally {
+            client.release(broken);
           }
-        } finally {
-          client.release();
         }
       }),
     );
@@ -57,7 +74,6 @@ export async function rawReference({ seconds = 5, connections = 8, env = process
     return { transactionsPerSecond: done / elapsed, transactions: done, seconds: elapsed, connections };
   } finally {
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
 }

@@ -179,6 +179,30 @@ describe('checkout, on a phone-sized screen', () => {
     60_000,
   );
 
+  it('without simulators (as in production) redirects to Stripe and submits UnionPay’s form by itself', async () => {
+    const { context, page } = await newPage(PHONE);
+    try {
+      // The page as production serves it: no simulators, so no "Simulate payment" and no waiting on this page.
+      await page.route('**/console/settings.json', (route) =>
+        route.fulfill({ json: { devSignIn: true, simulators: [] } }),
+      );
+      await signIn(page, 'customer');
+      for (const [button, orderField] of [
+        ['Stripe (card (Stripe Checkout))', 'stripe'],
+        ['UnionPay (web page)', 'unionpay'],
+      ] as const) {
+        const orderNo = await placeOrder(page);
+        await page.getByRole('button', { name: button }).click();
+        await page.waitForURL((url) => !url.pathname.startsWith('/console/'), { timeout: 15_000 });
+        expect({ provider: orderField, page: await page.content() }).toMatchObject({
+          page: expect.stringContaining(orderNo),
+        });
+      }
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('names a server error in words, with its code’s meaning', async () => {
     const { context, page } = await newPage(PHONE);
     try {

@@ -53,7 +53,7 @@ export class AnomaliesPerMinuteResponse {
 
 /** GET /api/v1/admin/stats: per-minute series, only minutes with something in them. */
 export class AdminStatsResponse {
-  @ApiProperty({ format: 'date-time', description: 'Start of the first minute covered' })
+  @ApiProperty({ format: 'date-time', description: 'Start of the first minute covered (the last is the current one)' })
   from!: string;
 
   @ApiProperty({ type: 'integer' })
@@ -84,7 +84,8 @@ export class AdminStatsController {
   @ApiOkResponse({ type: AdminStatsResponse })
   @ApiErrors({ 400: 'VALIDATION_FAILED', 502: 'UPSTREAM_ERROR, UPSTREAM_UNAVAILABLE' })
   async stats(@Query() query: AdminStatsQuery): Promise<AdminStatsResponse> {
-    const from = new Date(Math.floor(Date.now() / 60_000) * 60_000 - query.minutes * 60_000).toISOString();
+    // The window ends with the current minute, so it starts minutes - 1 minutes before it (as the services count).
+    const from = new Date(Math.floor(Date.now() / 60_000) * 60_000 - (query.minutes - 1) * 60_000).toISOString();
     const [payments, callbacks] = await Promise.all([
       this.upstream.call<Pick<AdminStatsResponse, 'payments' | 'anomalies'>>(
         'payment-gateway',

@@ -282,7 +282,7 @@ export interface components {
             callbacks: components["schemas"]["CallbacksPerMinuteResponse"][];
             /**
              * Format: date-time
-             * @description Start of the first minute covered
+             * @description Start of the first minute covered (the last is the current one)
              */
             from: string;
             minutes: number;

@@ -61,7 +61,7 @@ export class CallbackStats implements OnApplicationBootstrap, BeforeApplicationS
   async since(minutes: number): Promise<CallbackCount[]> {
     const rows = await this.dataSource.query<{ minute: Date; provider: string; outcome: string; count: number }[]>(
       `SELECT minute, provider, outcome, count FROM callback_outcome_counts
-       WHERE minute >= date_trunc('minute', now()) - make_interval(mins => $1)
+       WHERE minute >= date_trunc('minute', now()) - make_interval(mins => $1 - 1)
        ORDER BY minute, provider, outcome`,
       [minutes],
     );

@@ -27,7 +27,7 @@ export class PaymentStatsController {
 
   @Get()
   async stats(@Query() query: StatsQueryDto): Promise<PaymentStatsView> {
-    const since = `date_trunc('minute', now()) - make_interval(mins => $1)`;
+    const since = `date_trunc('minute', now()) - make_interval(mins => $1 - 1)`;
     const [payments, anomalies] = await Promise.all([
       this.dataSource.query<{ minute: Date; started: string; succeeded: string }[]>(
         `SELECT minute, sum(started)::bigint AS started, sum(succeeded)::bigint AS succeeded FROM (
