@@ -1,5 +1,5 @@
 import { createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
-import { type Principal, type Role, TokenError } from './jwt';
+import { decodeJson, type Principal, type Role, TokenError } from './jwt';
 
 const ROLES: readonly Role[] = ['customer', 'admin'];
 // Clocks of the identity provider and ours differ a little; a token is not refused for seconds of skew.
@@ -75,16 +75,6 @@ export class IdentityProviderKeys {
     }
     this.keys = keys;
   }
-}
-
-function decodeJson(part: string, what: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new TokenError(`token ${what} is not a JSON object`);
 }
 
 function claimAt(claims: Record<string, unknown>, path: string): unknown {

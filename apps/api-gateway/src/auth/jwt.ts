@@ -36,7 +36,8 @@ export function signToken(
   return `${header}.${payload}.${base64url(hmac(secret, `${header}.${payload}`))}`;
 }
 
-function decodeJson(part: string, what: string): Record<string, unknown> {
+/** A JWT part decoded as a JSON object, or a TokenError naming the part. */
+export function decodeJson(part: string, what: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
