@@ -169,8 +169,10 @@ async function main() {
   const { AlipaySimulator } = require(path.join(ROOT, 'dist/libs/provider-simulators/src/index.js'));
   const jwtSecret = process.env.JWT_SECRET || secrets.jwtSecret;
   const customer = signToken(jwtSecret, { sub: `chaos-${options.seed}-${Date.now()}`, roles: ['customer'] });
-  const gateway = state.processes['api-gateway'].url;
-  const ingest = state.processes['notification-ingest'].url;
+  // The service's address (its balancer when it runs in several instances), not one instance's.
+  const serviceUrl = (name) => state.services?.[name]?.url ?? state.processes[name].url;
+  const gateway = serviceUrl('api-gateway');
+  const ingest = serviceUrl('notification-ingest');
   const simulatorUrl = (provider) => state.processes[`${provider}-simulator`]?.url;
   for (const provider of options.providers) {
     if (provider !== 'alipay' && !simulatorUrl(provider)) {
@@ -190,15 +192,14 @@ async function main() {
   const onSignal = () => void cleanup(admin).finally(() => process.exit(130));
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const databases = Object.fromEntries(
-    Object.entries(state.processes)
-      .filter(([, p]) => p.database)
-      .map(([name, p]) => [name, p.database]),
-  );
+  // Per service (its instances share one database); faults hit instances, so with replicas one instance of a
+  // service dies while the others carry on, as a pod does.
+  const instances = Object.entries(state.processes).filter(([, p]) => p.database);
+  const databases = Object.fromEntries(instances.map(([name, p]) => [p.service ?? name, p.database]));
   const deadLettersBefore = await deadLetterCount(state);
   const plan = faultPlan(rng, {
     count: options.faults,
-    services: Object.keys(databases),
+    services: instances.map(([name]) => name),
     databases: Object.values(databases),
     broker: state.kafka.ownedByUs,
   });

@@ -42,6 +42,21 @@ const SERVICES = [
   { name: 'ledger-service', port: 3004, prefix: 'LEDGER_SERVICE' },
 ];
 
+// `npm start -- --replicas N` (or START_REPLICAS): N instances of every service, as a Deployment with N pods. Each
+// instance listens on a free port of its own; the service's usual port is then a round-robin TCP balancer in front
+// of them (the part a Kubernetes Service plays), so clients and the other services see one address per service.
+const MAX_REPLICAS = 8;
+const replicas = (() => {
+  const index = process.argv.indexOf('--replicas');
+  const text = index > 0 ? process.argv[index + 1] : (process.env.START_REPLICAS ?? '1');
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_REPLICAS) {
+    process.stdout.write(`--replicas must be an integer from 1 to ${MAX_REPLICAS}, got ${JSON.stringify(text)}\n`);
+    process.exit(2);
+  }
+  return value;
+})();
+
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const say = (line) => process.stdout.write(`${line}\n`);
@@ -141,12 +156,91 @@ function serviceEnv(service) {
   return env;
 }
 
-function startService(service) {
+/** The public address of each service: its own port, or its balancer's when it runs in several instances. */
+const balancers = new Map();
+
+async function startService(service) {
   const env = serviceEnv(service);
   const database = env.DB_NAME ?? `shop_${service.name.replace(/-/g, '_')}`;
-  spawnProcess({ ...service, kind: 'service', database }, `dist/apps/${service.name}/src/main.js`, env, {
-    url: `http://127.0.0.1:${env.PORT}`,
-    readyPath: '/health/ready',
+  if (replicas === 1) {
+    spawnProcess({ ...service, kind: 'service', database }, `dist/apps/${service.name}/src/main.js`, env, {
+      url: `http://127.0.0.1:${env.PORT}`,
+      readyPath: '/health/ready',
+    });
+    return;
+  }
+  const instances = [];
+  for (let i = 1; i <= replicas; i++) {
+    const port = await freePort();
+    const name = `${service.name}-${i}`;
+    spawnProcess(
+      { ...service, name, service: service.name, kind: 'service', database },
+      `dist/apps/${service.name}/src/main.js`,
+      { ...env, PORT: String(port), OTEL_SERVICE_NAME: env.OTEL_SERVICE_NAME ?? service.name },
+      { url: `http://127.0.0.1:${port}`, readyPath: '/health/ready' },
+    );
+    instances.push(children.get(name));
+  }
+  balancers.set(service.name, await startBalancer(Number(env.PORT), env.HOST, instances));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A round-robin TCP balancer on `port` over the instances: each connection goes to the next instance that is up
+ * (ready ones first), and to another one when its connect fails, as kube-proxy spreads a Service's connections
+ * over its ready pods. Connections, not requests, are balanced: keep-alive clients (the gateway, the bench) hold
+ * several connections, so their requests spread too.
+ */
+function startBalancer(port, host, instances) {
+  let next = 0;
+  const candidates = () => {
+    const up = instances.filter((e) => !e.exited);
+    const ready = up.filter((e) => e.ready);
+    return ready.length > 0 ? ready : up;
+  };
+  const server = net.createServer((client) => {
+    client.pause();
+    const tried = new Set();
+    const connect = () => {
+      const pool = candidates().filter((e) => !tried.has(e));
+      if (pool.length === 0) {
+        client.destroy();
+        return;
+      }
+      const target = pool[next++ % pool.length];
+      tried.add(target);
+      const upstream = net.connect(Number(new URL(target.url).port), '127.0.0.1');
+      let connected = false;
+      upstream.once('connect', () => {
+        connected = true;
+        upstream.setNoDelay(true);
+        client.setNoDelay(true);
+        client.pipe(upstream).pipe(client);
+        client.resume();
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+        upstream.on('close', () => client.destroy());
+        client.on('close', () => upstream.destroy());
+      });
+      upstream.once('error', () => {
+        if (!connected) connect(); // refused (the instance is restarting): the next one
+      });
+    };
+    connect();
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host ?? '127.0.0.1', () => resolve({ server, port, instances }));
   });
 }
 
@@ -247,8 +341,17 @@ function writeState() {
       pid: entry.exited ? null : entry.child.pid,
       url: entry.url,
       database: entry.service.database ?? null,
+      service: entry.service.service ?? entry.service.name,
       restarts: entry.restarts,
     };
+  }
+  // Where each service answers (its balancer when it runs in several instances).
+  const services = {};
+  for (const service of SERVICES) {
+    const balancer = balancers.get(service.name);
+    services[service.name] = balancer
+      ? { url: `http://127.0.0.1:${balancer.port}`, instances: balancer.instances.map((e) => e.service.name) }
+      : { url: children.get(service.name)?.url, instances: [service.name] };
   }
   const state = {
     supervisor: process.pid,
@@ -260,6 +363,8 @@ function writeState() {
       ownedByUs: Boolean(kafkaStartedByUs),
       topicPrefix: process.env.KAFKA_TOPIC_PREFIX ?? '',
     },
+    replicas,
+    services,
     processes,
   };
   fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
@@ -318,6 +423,7 @@ async function shutdown(code) {
   say('\nStopping...');
   clearInterval(kafkaWatch.timer);
   fs.rmSync(STATE_FILE, { force: true });
+  for (const balancer of balancers.values()) balancer.server.close();
   const running = [...children.values()].filter((e) => !e.exited);
   await Promise.all(
     running.map(
@@ -381,15 +487,19 @@ async function main() {
     spawnProcess({ name: simulator.name, kind: 'simulator' }, simulator.entry, env, simulator);
   }
   say('  starting services (each creates and migrates its own database)');
-  for (const service of SERVICES) startService(service);
+  for (const service of SERVICES) await startService(service);
   await waitUntilReady();
   supervising = true;
   writeState();
   if (kafkaStartedByUs) watchKafka();
 
-  say(`\nAll services ready in ${elapsed()}:`);
+  say(`\nAll services ready in ${elapsed()}${replicas > 1 ? ` (${replicas} instances of each service)` : ''}:`);
   for (const entry of children.values()) {
-    say(`  ${entry.service.name.padEnd(20)} ${entry.url.padEnd(24)} ready`);
+    say(`  ${entry.service.name.padEnd(22)} ${entry.url.padEnd(24)} ready`);
+  }
+  for (const [name, balancer] of balancers) {
+    const to = balancer.instances.map((e) => new URL(e.url).port).join(', ');
+    say(`  ${name.padEnd(22)} ${`http://127.0.0.1:${balancer.port}`.padEnd(24)} balances over ports ${to}`);
   }
   say('\nPayment providers:');
   for (const provider of dev.providers) {

@@ -22,7 +22,7 @@ function allPids() {
 
 /**
  * The processes per group. Services are taken from `explicit` (name -> pid) when given, else found by their command
- * line (dist/apps/<name>/src/main.js; with several copies running, pass them explicitly).
+ * line (dist/apps/<name>/src/main.js; every instance when it runs in several, as with npm start -- --replicas 2).
  */
 export function findProcesses(explicit = {}) {
   const groups = Object.fromEntries([...SERVICES, 'kafka', 'postgres'].map((g) => [g, []]));

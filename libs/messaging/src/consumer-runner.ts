@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DEAD_LETTER_SUFFIX, EventEnvelope, TOPIC_PARTITIONS } from '@shop/contracts';
 import { endSpan, runInContext, SpanKind, startSpanFromHeaders } from '@shop/runtime';
@@ -40,6 +40,8 @@ export interface ConsumerRunnerOptions {
   /** Partitions processed in parallel (order within a partition, i.e. per order number, is kept). Default 6. */
   partitionsConsumedConcurrently?: number;
   metrics?: ConsumerMetrics;
+  /** Called after a batch applied at least one message (the service's outbox relay is woken with it). */
+  onApplied?: () => void;
 }
 
 /** A partition whose next message keeps failing, as readiness reports it. */
@@ -145,8 +147,9 @@ export class ConsumerRunner {
     await consumer.subscribe({ topics: [...this.logicalByPhysical.keys()], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
+      eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? TOPIC_PARTITIONS,
-      eachMessage: (payload) => this.onMessage(payload),
+      eachBatch: (payload) => this.onBatch(payload),
     });
     await joined;
   }
@@ -210,8 +213,43 @@ export class ConsumerRunner {
     return stuck;
   }
 
-  private async onMessage(payload: EachMessagePayload): Promise<void> {
-    const { topic, partition, message } = payload;
+  /**
+   * Applies a fetched batch of one partition in order, one message at a time (each handler runs its own
+   * transaction), and commits the offset after the last applied message once per batch rather than once per
+   * message: a commit is a broker round trip, and under load a batch holds tens of messages. A crash before the
+   * commit redelivers the applied messages, which the handlers' inboxes skip. A message parked for a later retry
+   * ends the batch there; the commit then covers only what came before it.
+   */
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    let next: string | undefined;
+    try {
+      for (const message of batch.messages) {
+        if (!payload.isRunning() || payload.isStale()) break;
+        const done = await this.onMessage(topic, partition, message, () => payload.heartbeat());
+        if (!done) break;
+        next = (BigInt(message.offset) + 1n).toString();
+        payload.resolveOffset(message.offset);
+        await payload.heartbeat(); // throttled by kafkajs to the heartbeat interval
+      }
+    } finally {
+      // Also after a failure (the dead-letter producer unreachable): what was applied stays applied.
+      if (next !== undefined) {
+        // Handlers write their follow-up events to the outbox: publish them now rather than at the next poll.
+        this.options.onApplied?.();
+        await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+      }
+    }
+  }
+
+  /** Handles one message; answers true when it is done with (applied or dead-lettered), false when parked. */
+  private async onMessage(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> {
     const logical = this.logicalByPhysical.get(topic) ?? topic;
     const handler = this.options.handlers[logical];
     const parsed = this.parse(message.value);
@@ -245,17 +283,17 @@ export class ConsumerRunner {
       try {
         applied = await runInContext(
           { correlationId: envelope.correlationId ?? envelope.eventId, trace: context },
-          () => this.attempt(handler, { ...where, envelope }, topic, message, () => payload.heartbeat()),
+          () => this.attempt(handler, { ...where, envelope }, topic, message, heartbeat),
         );
         endSpan(span, applied ? undefined : 'parked for a later retry');
       } catch (error) {
         endSpan(span, error);
         throw error;
       }
-      if (!applied) return;
+      if (!applied) return false;
     }
     this.failing.delete(partitionKey(topic, partition));
-    await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    return true;
   }
 
   /**
@@ -267,7 +305,7 @@ export class ConsumerRunner {
     handler: EventHandler,
     event: ConsumedEvent,
     physicalTopic: string,
-    message: EachMessagePayload['message'],
+    message: KafkaMessage,
     heartbeat: () => Promise<void>,
   ): Promise<boolean> {
     const key = partitionKey(physicalTopic, event.partition);
@@ -372,7 +410,7 @@ export class ConsumerRunner {
   private async deadLetter(
     physicalTopic: string,
     partition: number,
-    message: EachMessagePayload['message'],
+    message: KafkaMessage,
     reason: string,
     attempts: number,
   ): Promise<void> {

@@ -28,8 +28,10 @@ export async function withAdminClient<T>(config: DatabaseConfig, fn: (client: Cl
 }
 
 /**
- * Creates the service's database when it does not exist yet. Safe to run from several replicas at once:
- * losing the creation race (duplicate_database) counts as success.
+ * Creates the service's database when it does not exist yet. Safe to run from several replicas at once: losing
+ * the creation race counts as success. PostgreSQL reports the loss in one of two ways: duplicate_database when
+ * the winner had committed before the check, a unique violation on pg_database's name index when both were
+ * creating at the same moment.
  */
 export async function ensureDatabase(config: DatabaseConfig): Promise<'created' | 'exists'> {
   const name = config.DB_NAME;
@@ -41,7 +43,8 @@ export async function ensureDatabase(config: DatabaseConfig): Promise<'created' 
       await client.query(`CREATE DATABASE "${name}"`);
       return 'created';
     } catch (error) {
-      if ((error as { code?: string }).code === '42P04') return 'exists';
+      const { code, constraint } = error as { code?: string; constraint?: string };
+      if (code === '42P04' || (code === '23505' && constraint === 'pg_database_datname_index')) return 'exists';
       throw error;
     }
   });

@@ -31,6 +31,26 @@ export interface OrderRecord {
 /** Who did something to an order: a token's subject (admin or customer), or "system" for the services. */
 export const SYSTEM_ACTOR = 'system';
 
+interface LineJson {
+  sku: string;
+  name: string;
+  quantity: number;
+  unit_amount: string;
+  line_amount: string;
+}
+interface TimelineJson {
+  at: string;
+  event: string;
+  actor: string;
+  detail: Record<string, unknown> | null;
+}
+interface ShipmentJson {
+  carrier: string;
+  tracking_no: string;
+  shipped_at: string;
+  shipped_by: string;
+}
+
 /** The admin search's filters; every one is optional and they combine with AND. */
 export interface OrderSearch {
   status?: OrderStatus;
@@ -162,29 +182,46 @@ export class OrdersRepository {
     return rows[0]?.order_no;
   }
 
-  /** The order's lines in the order they were requested. */
-  async linesOf(manager: EntityManager, orderId: string): Promise<OrderLineView[]> {
-    const rows: { sku: string; name: string; quantity: number; unit_amount: string; line_amount: string }[] =
-      await manager.query(
-        'SELECT sku, name, quantity, unit_amount, line_amount FROM order_lines WHERE order_id = $1 ORDER BY line_no',
-        [orderId],
-      );
-    return rows.map((r) => ({
-      sku: r.sku,
-      name: r.name,
-      quantity: r.quantity,
-      unitAmount: toSafeAmount(r.unit_amount),
-      lineAmount: toSafeAmount(r.line_amount),
-    }));
-  }
-
-  /** The order's history, oldest first (entries of one transaction share a time; the id keeps their order). */
-  async timelineOf(manager: EntityManager, orderId: string): Promise<TimelineEntryView[]> {
-    const rows: { at: Date; event: string; actor: string; detail: Record<string, unknown> | null }[] =
-      await manager.query('SELECT at, event, actor, detail FROM order_timeline WHERE order_id = $1 ORDER BY at, id', [
-        orderId,
-      ]);
-    return rows.map((r) => ({ at: r.at.toISOString(), event: r.event, actor: r.actor, detail: r.detail }));
+  /**
+   * The order's lines, history and parcels in one round trip (each as a JSON array built by the database), for
+   * the order view that every create, read and payment start answers with.
+   */
+  async partsOf(
+    manager: EntityManager,
+    orderId: string,
+  ): Promise<{ items: OrderLineView[]; timeline: TimelineEntryView[]; shipments: ShipmentView[] }> {
+    // Amounts travel as text (bigint must not pass through a JSON number) and times as UTC milliseconds, the
+    // precision a Date holds.
+    const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    const [row]: { items: LineJson[]; timeline: TimelineJson[]; shipments: ShipmentJson[] }[] = await manager.query(
+      `SELECT
+         (SELECT coalesce(json_agg(json_build_object('sku', sku, 'name', name, 'quantity', quantity,
+             'unit_amount', unit_amount::text, 'line_amount', line_amount::text) ORDER BY line_no), '[]')
+          FROM order_lines WHERE order_id = $1) AS items,
+         (SELECT coalesce(json_agg(json_build_object('at', ${utc('at')}, 'event', event, 'actor', actor,
+             'detail', detail) ORDER BY at, id), '[]')
+          FROM order_timeline WHERE order_id = $1) AS timeline,
+         (SELECT coalesce(json_agg(json_build_object('carrier', carrier, 'tracking_no', tracking_no,
+             'shipped_at', ${utc('shipped_at')}, 'shipped_by', shipped_by) ORDER BY id), '[]')
+          FROM order_shipments WHERE order_id = $1) AS shipments`,
+      [orderId],
+    );
+    return {
+      items: row.items.map((r) => ({
+        sku: r.sku,
+        name: r.name,
+        quantity: r.quantity,
+        unitAmount: toSafeAmount(r.unit_amount),
+        lineAmount: toSafeAmount(r.line_amount),
+      })),
+      timeline: row.timeline.map((r) => ({ at: r.at, event: r.event, actor: r.actor, detail: r.detail })),
+      shipments: row.shipments.map((r) => ({
+        carrier: r.carrier,
+        trackingNo: r.tracking_no,
+        shippedAt: r.shipped_at,
+        shippedBy: r.shipped_by,
+      })),
+    };
   }
 
   /** Appends to the order's history (append-only in the database: entries are never changed). */
@@ -218,20 +255,6 @@ export class OrdersRepository {
       [orderId, shipment.carrier, shipment.trackingNo, shipment.shippedBy, shipment.shippedAt],
     );
     return rows.length === 1;
-  }
-
-  /** The order's parcels, oldest first. */
-  async shipmentsOf(manager: EntityManager, orderId: string): Promise<ShipmentView[]> {
-    const rows: { carrier: string; tracking_no: string; shipped_at: Date; shipped_by: string }[] = await manager.query(
-      'SELECT carrier, tracking_no, shipped_at, shipped_by FROM order_shipments WHERE order_id = $1 ORDER BY id',
-      [orderId],
-    );
-    return rows.map((r) => ({
-      carrier: r.carrier,
-      trackingNo: r.tracking_no,
-      shippedAt: r.shipped_at.toISOString(),
-      shippedBy: r.shipped_by,
-    }));
   }
 
   /**

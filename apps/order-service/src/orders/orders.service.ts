@@ -148,10 +148,7 @@ export class OrdersService {
   }
 
   private async details(manager: EntityManager, order: OrderRecord): Promise<OrderDetailsView> {
-    // One after the other: inside a transaction both would share one connection anyway.
-    const items = await this.orders.linesOf(manager, order.id);
-    const timeline = await this.orders.timelineOf(manager, order.id);
-    const shipments = await this.orders.shipmentsOf(manager, order.id);
+    const { items, timeline, shipments } = await this.orders.partsOf(manager, order.id);
     return {
       orderNo: order.orderNo,
       status: order.status,
