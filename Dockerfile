@@ -54,6 +54,9 @@ CMD ["npm", "run", "backup", "--", "--out", "/backups/latest"]
 # runtime: slim image, no compiler, no dev dependencies, no sources.
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# A young generation of 2 MB semi-spaces instead of up to 16 MB: about 40 MB less resident memory per idle service
+# at no measurable cost in throughput (docs/performance.md, "Memory").
+ENV NODE_OPTIONS="--max-semi-space-size=2"
 WORKDIR /app
 
 # Files stay owned by root and are only readable by the `node` user: the process cannot modify its own code

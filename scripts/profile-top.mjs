@@ -46,5 +46,6 @@ for (const file of process.argv.slice(2)) {
   console.log('  by package:');
   for (const [pkg, us] of [...packages].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`    ${pct(us)}  ${pkg}`);
   console.log('  top frames (self time):');
-  for (const [name, us] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`    ${pct(us)}  ${name}`);
+  for (const [name, us] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, TOP))
+    console.log(`    ${pct(us)}  ${name}`);
 }

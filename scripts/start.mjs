@@ -152,7 +152,10 @@ function serviceEnv(service) {
   if (process.env[`${service.prefix}_DB_NAME`]) env.DB_NAME = process.env[`${service.prefix}_DB_NAME`];
   env.HOST ??= '127.0.0.1';
   env.NODE_ENV ??= 'development';
-  env.NODE_OPTIONS = [env.NODE_OPTIONS, '--disable-warning=TimeoutNegativeWarning'].filter(Boolean).join(' ');
+  // The image's V8 setting (Dockerfile, docs/performance.md "Memory"), so the services run here as deployed.
+  env.NODE_OPTIONS = ['--max-semi-space-size=2', env.NODE_OPTIONS, '--disable-warning=TimeoutNegativeWarning']
+    .filter(Boolean)
+    .join(' ');
   return env;
 }
 

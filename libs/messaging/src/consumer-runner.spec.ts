@@ -110,3 +110,105 @@ describe('ConsumerRunner after a crash kafkajs does not restart', () => {
     await runner.stop();
   });
 });
+
+describe('ConsumerRunner batches', () => {
+  const topic = 'orders.order-created.v1';
+  const envelope = (n: number) =>
+    Buffer.from(
+      JSON.stringify({
+        eventId: `00000000-0000-4000-8000-00000000000${n}`,
+        type: 'OrderCreated',
+        version: 1,
+        occurredAt: '2026-12-05T00:00:00.000Z',
+        key: `order-${n}`,
+        producer: 'test',
+        payload: {},
+      }),
+    );
+
+  /** Starts a runner on a fake consumer and answers what it needs to feed it one batch. */
+  async function started(handler: (offset: string) => Promise<void>) {
+    let eachBatch: ((payload: unknown) => Promise<void>) | undefined;
+    const calls = { paused: 0, sought: [] as string[], applied: 0 };
+    const consumer = Object.assign(new FakeConsumer(), {
+      run: async (config: { eachBatch: (payload: unknown) => Promise<void> }) => {
+        eachBatch = config.eachBatch;
+        setImmediate(() => consumer.emit(EVENTS.GROUP_JOIN, { payload: { memberAssignment: {} } }));
+      },
+      pause: () => void (calls.paused += 1),
+      seek: ({ offset }: { offset: string }) => void calls.sought.push(offset),
+      resume: () => undefined,
+    });
+    const kafka = {
+      consumer: () =>
+        Object.assign(Object.create(consumer) as object, {
+          on: consumer.listen.bind(consumer),
+          events: EVENTS,
+        }),
+    } as unknown as Kafka;
+    const runner = new ConsumerRunner(
+      kafka,
+      {} as Producer,
+      { brokers: ['127.0.0.1:1'], clientId: 'unit', topicPrefix: '' },
+      pino({ level: 'silent' }),
+      {
+        groupId: 'unit-group',
+        // A first failure waits longer than the in-place limit, so it parks the partition at once.
+        initialBackoffMs: 60_000,
+        handlers: { [topic]: (event) => handler(event.offset) },
+        onApplied: () => void (calls.applied += 1),
+      },
+    );
+    await runner.start();
+    const feed = async (offsets: string[]) => {
+      const resolved: string[] = [];
+      const commits: unknown[] = [];
+      await eachBatch!({
+        batch: { topic, partition: 2, messages: offsets.map((offset, i) => ({ offset, value: envelope(i + 1) })) },
+        isRunning: () => true,
+        isStale: () => calls.sought.length > 0,
+        heartbeat: async () => undefined,
+        resolveOffset: (offset: string) => void resolved.push(offset),
+        commitOffsetsIfNecessary: async (offsets?: unknown) => void commits.push(offsets),
+      });
+      return { resolved, commits };
+    };
+    return { runner, feed, calls };
+  }
+
+  it('applies the batch in order and commits once, after its last message', async () => {
+    const seen: string[] = [];
+    const { runner, feed, calls } = await started(async (offset) => void seen.push(offset));
+    const { resolved, commits } = await feed(['10', '11', '12']);
+    expect(seen).toEqual(['10', '11', '12']);
+    expect(resolved).toEqual(['10', '11', '12']);
+    expect(commits).toEqual([{ topics: [{ topic, partitions: [{ partition: 2, offset: '13' }] }] }]);
+    expect(calls.applied).toBe(1);
+    await runner.stop();
+  });
+
+  it('stops at a message parked for a retry and commits only what came before it', async () => {
+    const seen: string[] = [];
+    const { runner, feed, calls } = await started(async (offset) => {
+      seen.push(offset);
+      if (offset === '11') throw new Error('not yet');
+    });
+    const { resolved, commits } = await feed(['10', '11', '12']);
+    expect(seen).toEqual(['10', '11']);
+    expect(resolved).toEqual(['10']);
+    expect(commits).toEqual([{ topics: [{ topic, partitions: [{ partition: 2, offset: '11' }] }] }]);
+    expect(calls).toMatchObject({ paused: 1, sought: ['11'] });
+    await runner.stop();
+  });
+
+  it('commits nothing when the first message is parked', async () => {
+    const { runner, feed, calls } = await started(async () => {
+      throw new Error('not yet');
+    });
+    const { resolved, commits } = await feed(['10', '11']);
+    expect(resolved).toEqual([]);
+    expect(commits).toEqual([]);
+    expect(calls.applied).toBe(0);
+    await runner.stop();
+  });
+});

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RefundNotifiedV1, Topics, paymentSucceededEventId, refundNotifiedEventId } from '@shop/contracts';
-import { MessagingService, addToOutbox } from '@shop/messaging';
+import { MessagingService, addToOutbox, buildEnvelope } from '@shop/messaging';
 import type { VerifiedNotification } from '@shop/providers';
 import { traceparentOf } from '@shop/runtime';
 import type { CallbackOutcome } from '../callbacks/callback-outcome';
 import { type KnownOrder, KnownOrdersService } from '../orders/known-orders.service';
 import type { NotificationClassification } from './notification-classification';
-import { INGEST_PRODUCER, writePaymentSucceeded } from './payment-event';
+import { INGEST_PRODUCER, paymentSucceededEvent, writePaymentSucceeded } from './payment-event';
 import { ReplayKeys } from './replay-keys';
 
 /** Where and when a notification arrived, beside what it says. */
@@ -53,7 +53,89 @@ export class NotificationRecorder {
   ) {}
 
   async record(notification: VerifiedNotification, receipt: NotificationReceipt): Promise<RecordedNotification> {
-    const recorded = await this.dataSource.transaction(async (manager): Promise<RecordedNotification> => {
+    const recorded =
+      (await this.recordPaymentOfKnownOrder(notification, receipt)) ??
+      (await this.recordInTransaction(notification, receipt));
+    if (recorded.outcome === 'accepted' || recorded.outcome === 'amount_mismatch' || recorded.refundNotified) {
+      this.messaging.nudgeRelay();
+    }
+    return recorded;
+  }
+
+  /**
+   * The common case in two round trips instead of six: a payment notification (no replay key) for an order this
+   * service already knows. Known orders never change or disappear once stored, and their orphans were adopted in
+   * the transaction that stored them, so the order read outside a transaction stays true and no lock is needed;
+   * the notification row and its event are then written by ONE statement (a statement is its own transaction:
+   * both or neither). A concurrent delivery of the same notification waits on the row's unique key exactly as in
+   * the transaction below. Answers undefined when the case does not apply.
+   */
+  private async recordPaymentOfKnownOrder(
+    notification: VerifiedNotification,
+    receipt: NotificationReceipt,
+  ): Promise<RecordedNotification | undefined> {
+    if (notification.kind !== 'payment-succeeded' || notification.replayKey !== undefined) return undefined;
+    if (notification.orderNo === '') return undefined;
+    const order = await this.knownOrders.find(this.dataSource.manager, notification.orderNo);
+    if (order === undefined) return undefined;
+    const classification = classify(notification, order);
+    const eventId = paymentSucceededEventId(notification.provider, notification.providerTransactionId);
+    const event = paymentSucceededEvent({
+      orderNo: order.orderNo,
+      provider: notification.provider,
+      providerTransactionId: notification.providerTransactionId,
+      amount: notification.amount.amount,
+      currency: notification.amount.currency,
+      paidAt: notification.paidAt ?? receipt.receivedAt,
+    });
+    const envelope = buildEnvelope(INGEST_PRODUCER, event);
+    const [row]: { stored: number; written: number }[] = await this.dataSource.query(
+      `WITH stored AS (
+         INSERT INTO provider_notifications (provider, notification_key, raw_body, fields, order_no,
+           provider_transaction_id, trade_status, kind, paid_at, amount, currency, classification, event_id,
+           received_at, source_ip, trace_parent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         ON CONFLICT (provider, notification_key) DO NOTHING RETURNING id
+       ), written AS (
+         INSERT INTO outbox_events (event_id, topic, message_key, envelope)
+         SELECT $13, $17, $18, $19 FROM stored
+         ON CONFLICT (event_id) DO NOTHING RETURNING id
+       )
+       SELECT (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM written)::int AS written`,
+      [
+        notification.provider,
+        notification.notificationKey,
+        receipt.rawBody,
+        storableFields(notification.fields),
+        notification.orderNo,
+        notification.providerTransactionId,
+        notification.tradeStatus,
+        notification.kind,
+        notification.paidAt ?? null,
+        notification.amount.amount,
+        notification.amount.currency,
+        classification,
+        eventId,
+        receipt.receivedAt,
+        receipt.sourceIp,
+        traceparentOf() ?? null,
+        event.topic,
+        event.key,
+        JSON.stringify(envelope),
+      ],
+    );
+    if (row.stored === 0) return { outcome: 'duplicate', classification: undefined, eventId: undefined };
+    // Not written: an earlier notification of the same payment already confirmed it (see recordInTransaction).
+    if (row.written === 0) return { outcome: 'duplicate', classification, eventId };
+    return { outcome: classification === 'payment' ? 'accepted' : 'amount_mismatch', classification, eventId };
+  }
+
+  /** Every other notification: one transaction, serialised with the adoption of the order's orphans. */
+  private async recordInTransaction(
+    notification: VerifiedNotification,
+    receipt: NotificationReceipt,
+  ): Promise<RecordedNotification> {
+    return this.dataSource.transaction(async (manager): Promise<RecordedNotification> => {
       if (
         notification.replayKey !== undefined &&
         !(await this.replayKeys.claim(manager, notification.provider, notification.replayKey))
@@ -135,10 +217,6 @@ export class NotificationRecorder {
       if (!written) return { outcome: 'duplicate', classification, eventId };
       return { outcome: classification === 'payment' ? 'accepted' : 'amount_mismatch', classification, eventId };
     });
-    if (recorded.outcome === 'accepted' || recorded.outcome === 'amount_mismatch' || recorded.refundNotified) {
-      this.messaging.nudgeRelay();
-    }
-    return recorded;
   }
 }
 

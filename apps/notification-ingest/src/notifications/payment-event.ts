@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { PaymentSucceededV1, Topics, parsePayload, paymentSucceededEventId } from '@shop/contracts';
-import { addToOutbox } from '@shop/messaging';
+import { addToOutbox, type OutgoingEvent } from '@shop/messaging';
 
 /** The producer name on every event this service writes. */
 export const INGEST_PRODUCER = 'notification-ingest';
@@ -22,6 +22,11 @@ export interface ConfirmedPayment {
  * event already exists: an earlier notification of the same payment (another notify_id) confirmed it.
  */
 export function writePaymentSucceeded(manager: EntityManager, payment: ConfirmedPayment): Promise<boolean> {
+  return addToOutbox(manager, INGEST_PRODUCER, paymentSucceededEvent(payment));
+}
+
+/** The PaymentSucceeded of a confirmed payment, its id derived from the provider's transaction. */
+export function paymentSucceededEvent(payment: ConfirmedPayment): OutgoingEvent<PaymentSucceededV1> {
   const payload = parsePayload(PaymentSucceededV1, {
     orderNo: payment.orderNo,
     provider: payment.provider,
@@ -30,7 +35,7 @@ export function writePaymentSucceeded(manager: EntityManager, payment: Confirmed
     currency: payment.currency,
     paidAt: payment.paidAt.toISOString(),
   });
-  return addToOutbox(manager, INGEST_PRODUCER, {
+  return {
     topic: Topics.PaymentSucceeded,
     type: PaymentSucceededV1.type,
     version: PaymentSucceededV1.version,
@@ -38,5 +43,5 @@ export function writePaymentSucceeded(manager: EntityManager, payment: Confirmed
     payload,
     eventId: paymentSucceededEventId(payment.provider, payment.providerTransactionId),
     traceparent: payment.traceparent,
-  });
+  };
 }
