@@ -127,8 +127,12 @@ function toRecord(row: OrderRow): OrderRecord {
  */
 @Injectable()
 export class OrdersRepository {
-  /** Inserts a new PENDING_PAYMENT order with its lines; returns its internal id. */
-  async insert(
+  /**
+   * Creates a PENDING_PAYMENT order in ONE statement (a statement is its own transaction): the order, its lines, its
+   * "created" history entry and its event in the outbox, all or nothing. Answers the stored order and the history
+   * entry as the database wrote them, so the caller can answer without reading them back.
+   */
+  async create(
     manager: EntityManager,
     order: {
       orderNo: string;
@@ -138,26 +142,50 @@ export class OrdersRepository {
       lines: PricedLine[];
       requestKey?: string;
     },
-  ): Promise<string> {
-    const [{ id }]: { id: string }[] = await manager.query(
-      `INSERT INTO orders (order_no, customer_id, status, total_amount, currency, request_key)
-       VALUES ($1, $2, 'PENDING_PAYMENT', $3, $4, $5) RETURNING id`,
-      [order.orderNo, order.customerId, order.totalAmount, order.currency, order.requestKey ?? null],
-    );
-    await manager.query(
-      `INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_amount, line_amount)
-       SELECT $1, * FROM unnest($2::smallint[], $3::varchar[], $4::varchar[], $5::int[], $6::bigint[], $7::bigint[])`,
-      [
-        id,
-        order.lines.map((l) => l.lineNo),
-        order.lines.map((l) => l.sku),
-        order.lines.map((l) => l.name),
-        order.lines.map((l) => l.quantity),
-        order.lines.map((l) => l.unitAmount.amount),
-        order.lines.map((l) => l.lineAmount.amount),
-      ],
-    );
-    return id;
+    created: { detail: Record<string, unknown>; actor?: string },
+    event: { eventId: string; topic: string; key: string; envelope: string },
+  ): Promise<{ order: OrderRecord; created: TimelineEntryView }> {
+    const [row]: (OrderRow & { t_at: Date; t_event: string; t_actor: string; t_detail: Record<string, unknown> })[] =
+      await manager.query(
+        `WITH o AS (
+           INSERT INTO orders (order_no, customer_id, status, total_amount, currency, request_key)
+           VALUES ($1, $2, 'PENDING_PAYMENT', $3, $4, $5) RETURNING ${ORDER_COLUMNS}
+         ), l AS (
+           INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_amount, line_amount)
+           SELECT o.id, u.* FROM o,
+             unnest($6::smallint[], $7::varchar[], $8::varchar[], $9::int[], $10::bigint[], $11::bigint[]) AS u
+         ), t AS (
+           INSERT INTO order_timeline (order_id, event, detail, actor)
+           SELECT o.id, 'created', $12, $13 FROM o RETURNING at, event, actor, detail
+         ), e AS (
+           INSERT INTO outbox_events (event_id, topic, message_key, envelope)
+           SELECT $14, $15, $16, $17 FROM o ON CONFLICT (event_id) DO NOTHING
+         )
+         SELECT o.*, t.at AS t_at, t.event AS t_event, t.actor AS t_actor, t.detail AS t_detail FROM o, t`,
+        [
+          order.orderNo,
+          order.customerId,
+          order.totalAmount,
+          order.currency,
+          order.requestKey ?? null,
+          order.lines.map((l) => l.lineNo),
+          order.lines.map((l) => l.sku),
+          order.lines.map((l) => l.name),
+          order.lines.map((l) => l.quantity),
+          order.lines.map((l) => l.unitAmount.amount),
+          order.lines.map((l) => l.lineAmount.amount),
+          JSON.stringify(created.detail),
+          created.actor ?? SYSTEM_ACTOR,
+          event.eventId,
+          event.topic,
+          event.key,
+          event.envelope,
+        ],
+      );
+    return {
+      order: toRecord(row),
+      created: { at: row.t_at.toISOString(), event: row.t_event, actor: row.t_actor, detail: row.t_detail },
+    };
   }
 
   /** The order, or undefined. With `forUpdate`, the row stays locked until the caller's transaction ends. */

@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { OrderCreatedV1, Topics, deterministicEventId } from '@shop/contracts';
-import { MessagingService, addToOutbox } from '@shop/messaging';
+import { MessagingService, buildEnvelope } from '@shop/messaging';
 import { CatalogService } from '../catalog/catalog.service';
 import { OrderServiceConfig } from '../order-service.config';
 import type { CreateOrderDto } from './create-order.dto';
@@ -49,7 +49,7 @@ export class OrdersService {
     if (earlier) return earlier;
     for (let attempt = 1; ; attempt++) {
       try {
-        const order = await this.dataSource.transaction((manager) => this.insertOrder(manager, request, newOrderNo()));
+        const order = await this.insertOrder(request, newOrderNo());
         this.messaging.nudgeRelay();
         return order;
       } catch (error) {
@@ -104,29 +104,18 @@ export class OrdersService {
     return { items, page, pageSize, total };
   }
 
-  private async insertOrder(
-    manager: EntityManager,
-    request: CreateOrderDto,
-    orderNo: string,
-  ): Promise<OrderDetailsView> {
+  /**
+   * Prices the items, then stores the order, its lines, its "created" entry and OrderCreated in one statement
+   * (OrdersRepository.create): two round trips in all, and the answer is built from what the database returned.
+   * The catalog is read just before, outside the statement, as a transaction would read it (read committed).
+   */
+  private async insertOrder(request: CreateOrderDto, orderNo: string): Promise<OrderDetailsView> {
+    const manager = this.dataSource.manager;
     const products = await this.catalog.activeProducts(
       manager,
       request.items.map((i) => i.sku),
     );
     const { lines, total } = priceItems(request.items, products);
-    const orderId = await this.orders.insert(manager, {
-      orderNo,
-      customerId: request.customerId,
-      totalAmount: total.amount,
-      currency: total.currency,
-      lines,
-      requestKey: request.requestKey,
-    });
-    await this.orders.addTimelineEntry(manager, orderId, 'created', {
-      totalAmount: total.amount,
-      currency: total.currency,
-      lineCount: lines.length,
-    });
     const payload: OrderCreatedV1 = {
       orderNo,
       customerId: request.customerId,
@@ -134,7 +123,7 @@ export class OrdersService {
       currency: total.currency,
       items: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitAmount: l.unitAmount.amount })),
     };
-    await addToOutbox(manager, ORDER_SERVICE, {
+    const envelope = buildEnvelope(ORDER_SERVICE, {
       topic: Topics.OrderCreated,
       type: OrderCreatedV1.type,
       version: OrderCreatedV1.version,
@@ -143,12 +132,37 @@ export class OrdersService {
       eventId: deterministicEventId(ORDER_SERVICE, orderNo, OrderCreatedV1.type),
       payload,
     });
-    const order = await this.orders.find(manager, orderNo);
-    return this.details(manager, order!);
+    const { order, created } = await this.orders.create(
+      manager,
+      {
+        orderNo,
+        customerId: request.customerId,
+        totalAmount: total.amount,
+        currency: total.currency,
+        lines,
+        requestKey: request.requestKey,
+      },
+      { detail: { totalAmount: total.amount, currency: total.currency, lineCount: lines.length } },
+      { eventId: envelope.eventId, topic: Topics.OrderCreated, key: orderNo, envelope: JSON.stringify(envelope) },
+    );
+    const items = lines.map((l) => ({
+      sku: l.sku,
+      name: l.name,
+      quantity: l.quantity,
+      unitAmount: l.unitAmount.amount,
+      lineAmount: l.lineAmount.amount,
+    }));
+    return this.view(order, { items, timeline: [created], shipments: [] });
   }
 
   private async details(manager: EntityManager, order: OrderRecord): Promise<OrderDetailsView> {
-    const { items, timeline, shipments } = await this.orders.partsOf(manager, order.id);
+    return this.view(order, await this.orders.partsOf(manager, order.id));
+  }
+
+  private view(
+    order: OrderRecord,
+    { items, timeline, shipments }: Pick<OrderDetailsView, 'items' | 'timeline' | 'shipments'>,
+  ): OrderDetailsView {
     return {
       orderNo: order.orderNo,
       status: order.status,
