@@ -168,8 +168,13 @@ describe('tracing across HTTP and Kafka', () => {
     expect(orderServer?.parentSpanId).toBe(gatewayClient!.spanId);
 
     // Logs: both services' request lines carry the trace id and their own span's id.
-    const gatewayLine = linesOf('api-gateway', traceId).find((l) => l['msg'] === 'request completed');
-    const orderLine = linesOf('order-service', traceId).find((l) => l['msg'] === 'request completed');
+    // Logs are written asynchronously: a line may reach the file a moment after the span was exported.
+    const gatewayLine = await eventually(async () =>
+      linesOf('api-gateway', traceId).find((l) => l['msg'] === 'request completed'),
+    );
+    const orderLine = await eventually(async () =>
+      linesOf('order-service', traceId).find((l) => l['msg'] === 'request completed'),
+    );
     expect(gatewayLine?.['span_id']).toBe(gatewayServer!.spanId);
     expect(orderLine?.['span_id']).toBe(orderServer!.spanId);
   });
@@ -216,9 +221,11 @@ describe('tracing across HTTP and Kafka', () => {
     // Each consumer continues the callback's span, the one that wrote the event to the outbox.
     for (const consumer of consumers) expect(consumer.parentSpanId).toBe(ingest!.spanId);
 
-    expect(linesOf('notification-ingest', traceId).length).toBeGreaterThan(0);
-    expect(linesOf('order-service', traceId).some((l) => l['msg'] === 'order paid')).toBe(true);
-    expect(linesOf('payment-gateway', traceId).some((l) => l['msg'] === 'payment attempt succeeded')).toBe(true);
+    await eventually(async () => (linesOf('notification-ingest', traceId).length > 0 ? true : undefined));
+    await eventually(async () => linesOf('order-service', traceId).find((l) => l['msg'] === 'order paid'));
+    await eventually(async () =>
+      linesOf('payment-gateway', traceId).find((l) => l['msg'] === 'payment attempt succeeded'),
+    );
     for (const line of linesOf('order-service', traceId)) expect(line['span_id']).toMatch(/^[0-9a-f]{16}$/);
   });
 

@@ -40,8 +40,6 @@ export interface ConsumerRunnerOptions {
   /** Partitions processed in parallel (order within a partition, i.e. per order number, is kept). Default 6. */
   partitionsConsumedConcurrently?: number;
   metrics?: ConsumerMetrics;
-  /** Called after a batch applied at least one message (the service's outbox relay is woken with it). */
-  onApplied?: () => void;
 }
 
 /** A partition whose next message keeps failing, as readiness reports it. */
@@ -236,8 +234,6 @@ export class ConsumerRunner {
     } finally {
       // Also after a failure (the dead-letter producer unreachable): what was applied stays applied.
       if (next !== undefined) {
-        // Handlers write their follow-up events to the outbox: publish them now rather than at the next poll.
-        this.options.onApplied?.();
         await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
       }
     }

@@ -74,7 +74,6 @@ export class MessagingService
   async startConsumer(options: ConsumerRunnerOptions): Promise<ConsumerRunner> {
     const runner = new ConsumerRunner(this.kafka, this.producer, this.settings, this.logger, {
       metrics: this.consumerMetrics,
-      onApplied: () => this.nudgeRelay(),
       ...options,
     });
     this.runners.push(runner);
