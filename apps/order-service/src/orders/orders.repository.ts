@@ -98,6 +98,56 @@ const ORDER_COLUMNS = `id, order_no, customer_id, status, total_amount, currency
   provider_transaction_id, cancelled_at, cancel_reason, review_reason, review_detail, flagged_at, refunded_amount,
   shipped_at, completed_at`;
 
+/** An order's lines, history and parcels, as its view shows them. */
+export interface OrderParts {
+  items: OrderLineView[];
+  timeline: TimelineEntryView[];
+  shipments: ShipmentView[];
+}
+
+interface PartsRow {
+  items: LineJson[];
+  timeline: TimelineJson[];
+  shipments: ShipmentJson[];
+}
+
+// Amounts travel as text (bigint must not pass through a JSON number) and times as UTC milliseconds, the
+// precision a Date holds.
+const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The select-list of an order's parts as JSON arrays, for the order whose id is `orderId` (SQL). */
+function partsColumns(orderId: string): string {
+  return `
+    (SELECT coalesce(json_agg(json_build_object('sku', sku, 'name', name, 'quantity', quantity,
+        'unit_amount', unit_amount::text, 'line_amount', line_amount::text) ORDER BY line_no), '[]')
+     FROM order_lines WHERE order_id = ${orderId}) AS items,
+    (SELECT coalesce(json_agg(json_build_object('at', ${utc('at')}, 'event', event, 'actor', actor,
+        'detail', detail) ORDER BY at, id), '[]')
+     FROM order_timeline WHERE order_id = ${orderId}) AS timeline,
+    (SELECT coalesce(json_agg(json_build_object('carrier', carrier, 'tracking_no', tracking_no,
+        'shipped_at', ${utc('shipped_at')}, 'shipped_by', shipped_by) ORDER BY id), '[]')
+     FROM order_shipments WHERE order_id = ${orderId}) AS shipments`;
+}
+
+function toParts(row: PartsRow): OrderParts {
+  return {
+    items: row.items.map((r) => ({
+      sku: r.sku,
+      name: r.name,
+      quantity: r.quantity,
+      unitAmount: toSafeAmount(r.unit_amount),
+      lineAmount: toSafeAmount(r.line_amount),
+    })),
+    timeline: row.timeline.map((r) => ({ at: r.at, event: r.event, actor: r.actor, detail: r.detail })),
+    shipments: row.shipments.map((r) => ({
+      carrier: r.carrier,
+      trackingNo: r.tracking_no,
+      shippedAt: r.shipped_at,
+      shippedBy: r.shipped_by,
+    })),
+  };
+}
+
 function toRecord(row: OrderRow): OrderRecord {
   return {
     id: row.id,
@@ -210,46 +260,16 @@ export class OrdersRepository {
     return rows[0]?.order_no;
   }
 
-  /**
-   * The order's lines, history and parcels in one round trip (each as a JSON array built by the database), for
-   * the order view that every create, read and payment start answers with.
-   */
-  async partsOf(
+  /** The order and its parts in one round trip, or undefined. */
+  async findWithParts(
     manager: EntityManager,
-    orderId: string,
-  ): Promise<{ items: OrderLineView[]; timeline: TimelineEntryView[]; shipments: ShipmentView[] }> {
-    // Amounts travel as text (bigint must not pass through a JSON number) and times as UTC milliseconds, the
-    // precision a Date holds.
-    const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-    const [row]: { items: LineJson[]; timeline: TimelineJson[]; shipments: ShipmentJson[] }[] = await manager.query(
-      `SELECT
-         (SELECT coalesce(json_agg(json_build_object('sku', sku, 'name', name, 'quantity', quantity,
-             'unit_amount', unit_amount::text, 'line_amount', line_amount::text) ORDER BY line_no), '[]')
-          FROM order_lines WHERE order_id = $1) AS items,
-         (SELECT coalesce(json_agg(json_build_object('at', ${utc('at')}, 'event', event, 'actor', actor,
-             'detail', detail) ORDER BY at, id), '[]')
-          FROM order_timeline WHERE order_id = $1) AS timeline,
-         (SELECT coalesce(json_agg(json_build_object('carrier', carrier, 'tracking_no', tracking_no,
-             'shipped_at', ${utc('shipped_at')}, 'shipped_by', shipped_by) ORDER BY id), '[]')
-          FROM order_shipments WHERE order_id = $1) AS shipments`,
-      [orderId],
+    orderNo: string,
+  ): Promise<{ order: OrderRecord; parts: OrderParts } | undefined> {
+    const rows: (OrderRow & PartsRow)[] = await manager.query(
+      `SELECT ${ORDER_COLUMNS}, ${partsColumns('orders.id')} FROM orders WHERE order_no = $1`,
+      [orderNo],
     );
-    return {
-      items: row.items.map((r) => ({
-        sku: r.sku,
-        name: r.name,
-        quantity: r.quantity,
-        unitAmount: toSafeAmount(r.unit_amount),
-        lineAmount: toSafeAmount(r.line_amount),
-      })),
-      timeline: row.timeline.map((r) => ({ at: r.at, event: r.event, actor: r.actor, detail: r.detail })),
-      shipments: row.shipments.map((r) => ({
-        carrier: r.carrier,
-        trackingNo: r.tracking_no,
-        shippedAt: r.shipped_at,
-        shippedBy: r.shipped_by,
-      })),
-    };
+    return rows[0] && { order: toRecord(rows[0]), parts: toParts(rows[0]) };
   }
 
   /** Appends to the order's history (append-only in the database: entries are never changed). */

@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 import { OrderCreatedV1, Topics, deterministicEventId } from '@shop/contracts';
 import { MessagingService, buildEnvelope } from '@shop/messaging';
 import { CatalogService } from '../catalog/catalog.service';
@@ -10,7 +10,7 @@ import type { SearchOrdersQueryDto } from './search-orders-query.dto';
 import { newOrderNo } from './order-number';
 import { OrderError } from './order.error';
 import type { OrderDetailsView, OrderPageView } from './order.views';
-import { OrdersRepository, type OrderRecord } from './orders.repository';
+import { OrdersRepository, type OrderParts, type OrderRecord } from './orders.repository';
 import { assertDistinctSkus, priceItems } from './pricing';
 
 /** The name this service signs its events with (the envelope's producer). */
@@ -74,10 +74,11 @@ export class OrdersService {
    * like an order that does not exist, so order numbers cannot be probed.
    */
   async getOrder(orderNo: string, customerId?: string): Promise<OrderDetailsView> {
-    const manager = this.dataSource.manager;
-    const order = await this.orders.find(manager, orderNo);
-    if (!order || (customerId !== undefined && order.customerId !== customerId)) throw OrderError.notFound(orderNo);
-    return this.details(manager, order);
+    const found = await this.orders.findWithParts(this.dataSource.manager, orderNo);
+    if (!found || (customerId !== undefined && found.order.customerId !== customerId)) {
+      throw OrderError.notFound(orderNo);
+    }
+    return this.view(found.order, found.parts);
   }
 
   /** One page of a customer's orders, newest first. */
@@ -155,14 +156,7 @@ export class OrdersService {
     return this.view(order, { items, timeline: [created], shipments: [] });
   }
 
-  private async details(manager: EntityManager, order: OrderRecord): Promise<OrderDetailsView> {
-    return this.view(order, await this.orders.partsOf(manager, order.id));
-  }
-
-  private view(
-    order: OrderRecord,
-    { items, timeline, shipments }: Pick<OrderDetailsView, 'items' | 'timeline' | 'shipments'>,
-  ): OrderDetailsView {
+  private view(order: OrderRecord, { items, timeline, shipments }: OrderParts): OrderDetailsView {
     return {
       orderNo: order.orderNo,
       status: order.status,
