@@ -331,7 +331,9 @@ async function main() {
       ]),
     );
     const servicesCpu = SERVICES.reduce((sum, s) => sum + cpu[s], 0);
-    const payments = n + openCount;
+    // Per completed payment (PAID and posted): a payment whose callback was refused or timed out under overload
+    // still cost its order and its start, so dividing by every payment started would flatter an overloaded run.
+    const payments = acked.length + openAcked.length;
 
     const result = {
       date: new Date().toISOString(),

@@ -58,7 +58,7 @@ export function printResults(r) {
       `${num(r.openLoop.callbackToPaidP50Ms, 0)} / ${num(r.openLoop.callbackToPaidP99Ms, 0)} / ${num(r.openLoop.callbackToPaidP999Ms, 0)}`,
       `p99 < 300 ms at 0.2 x raw: ${mark(r.targets.openLoopP99Under300Ms)}`,
     ],
-    ['CPU per payment, five services (ms)', num(r.cpuMsPerPayment), 'create + pay + callback + post'],
+    ['CPU per payment, five services (ms)', num(r.cpuMsPerPayment), 'per payment PAID and posted'],
   ];
   const width = Math.max(...rows.map((row) => row[0].length)) + 2;
   process.stdout.write(`\nResults (${r.options.provider}, n=${r.options.n}, concurrency ${r.options.concurrency}):\n`);
