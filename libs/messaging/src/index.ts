@@ -4,7 +4,7 @@ export { ensureTopics } from './topic-admin';
 export { OutboxEventEntity } from './outbox-event.entity';
 export { InboxEventEntity } from './inbox-event.entity';
 export { CreateMessagingTables1764201600000 } from './create-messaging-tables.migration';
-export { addToOutbox, buildEnvelope } from './outbox';
+export { addToOutbox, buildEnvelope, outboxRow } from './outbox';
 export type { OutgoingEvent } from './outbox';
 export { recordInInbox } from './inbox';
 export { OutboxRelay } from './outbox-relay';

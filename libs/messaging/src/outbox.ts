@@ -43,11 +43,22 @@ export async function addToOutbox<P extends object>(
   producer: string,
   event: OutgoingEvent<P>,
 ): Promise<boolean> {
-  const envelope = buildEnvelope(producer, event);
   const rows: unknown[] = await manager.query(
     `INSERT INTO outbox_events (event_id, topic, message_key, envelope) VALUES ($1, $2, $3, $4)
      ON CONFLICT (event_id) DO NOTHING RETURNING id`,
-    [envelope.eventId, event.topic, event.key, JSON.stringify(envelope)],
+    outboxRow(producer, event),
   );
   return rows.length === 1;
+}
+
+/**
+ * The values of an event's outbox row, in column order (event_id, topic, message_key, envelope), for a statement
+ * that writes the row together with the state change in one round trip (`INSERT INTO outbox_events ... SELECT`).
+ */
+export function outboxRow<P extends object>(
+  producer: string,
+  event: OutgoingEvent<P>,
+): [string, string, string, string] {
+  const envelope = buildEnvelope(producer, event);
+  return [envelope.eventId, event.topic, event.key, JSON.stringify(envelope)];
 }

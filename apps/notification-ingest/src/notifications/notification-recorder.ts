@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RefundNotifiedV1, Topics, paymentSucceededEventId, refundNotifiedEventId } from '@shop/contracts';
-import { MessagingService, addToOutbox, buildEnvelope } from '@shop/messaging';
+import { MessagingService, addToOutbox, outboxRow } from '@shop/messaging';
 import type { VerifiedNotification } from '@shop/providers';
 import { traceparentOf } from '@shop/runtime';
 import type { CallbackOutcome } from '../callbacks/callback-outcome';
@@ -79,7 +79,6 @@ export class NotificationRecorder {
     const order = await this.knownOrders.find(this.dataSource.manager, notification.orderNo);
     if (order === undefined) return undefined;
     const classification = classify(notification, order);
-    const eventId = paymentSucceededEventId(notification.provider, notification.providerTransactionId);
     const event = paymentSucceededEvent({
       orderNo: order.orderNo,
       provider: notification.provider,
@@ -88,41 +87,16 @@ export class NotificationRecorder {
       currency: notification.amount.currency,
       paidAt: notification.paidAt ?? receipt.receivedAt,
     });
-    const envelope = buildEnvelope(INGEST_PRODUCER, event);
+    const outbox = outboxRow(INGEST_PRODUCER, event);
+    const [eventId] = outbox;
     const [row]: { stored: number; written: number }[] = await this.dataSource.query(
-      `WITH stored AS (
-         INSERT INTO provider_notifications (provider, notification_key, raw_body, fields, order_no,
-           provider_transaction_id, trade_status, kind, paid_at, amount, currency, classification, event_id,
-           received_at, source_ip, trace_parent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-         ON CONFLICT (provider, notification_key) DO NOTHING RETURNING id
-       ), written AS (
+      `WITH stored AS (${INSERT_NOTIFICATION}), written AS (
          INSERT INTO outbox_events (event_id, topic, message_key, envelope)
-         SELECT $13, $17, $18, $19 FROM stored
+         SELECT $17, $18, $19, $20 FROM stored
          ON CONFLICT (event_id) DO NOTHING RETURNING id
        )
        SELECT (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM written)::int AS written`,
-      [
-        notification.provider,
-        notification.notificationKey,
-        receipt.rawBody,
-        storableFields(notification.fields),
-        notification.orderNo,
-        notification.providerTransactionId,
-        notification.tradeStatus,
-        notification.kind,
-        notification.paidAt ?? null,
-        notification.amount.amount,
-        notification.amount.currency,
-        classification,
-        eventId,
-        receipt.receivedAt,
-        receipt.sourceIp,
-        traceparentOf() ?? null,
-        event.topic,
-        event.key,
-        JSON.stringify(envelope),
-      ],
+      [...notificationRow(notification, receipt, classification, eventId), ...outbox],
     );
     if (row.stored === 0) return { outcome: 'duplicate', classification: undefined, eventId: undefined };
     // Not written: an earlier notification of the same payment already confirmed it (see recordInTransaction).
@@ -154,29 +128,8 @@ export class NotificationRecorder {
       // A concurrent delivery of the same notification waits here until the first one commits (then stores
       // nothing) or rolls back (then stores it itself), so a duplicate is never acknowledged before the original.
       const inserted: unknown[] = await manager.query(
-        `INSERT INTO provider_notifications (provider, notification_key, raw_body, fields, order_no,
-           provider_transaction_id, trade_status, kind, paid_at, amount, currency, classification, event_id,
-           received_at, source_ip, trace_parent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-         ON CONFLICT (provider, notification_key) DO NOTHING RETURNING id`,
-        [
-          notification.provider,
-          notification.notificationKey,
-          receipt.rawBody,
-          storableFields(notification.fields),
-          notification.orderNo,
-          notification.providerTransactionId,
-          notification.tradeStatus,
-          notification.kind,
-          notification.paidAt ?? null,
-          notification.amount.amount,
-          notification.amount.currency,
-          classification,
-          eventId ?? null,
-          receipt.receivedAt,
-          receipt.sourceIp,
-          traceparentOf() ?? null,
-        ],
+        INSERT_NOTIFICATION,
+        notificationRow(notification, receipt, classification, eventId),
       );
       if (inserted.length === 0) return { outcome: 'duplicate', classification: undefined, eventId: undefined };
       if (notification.kind === 'refund' && notification.refundNo !== undefined) {
@@ -218,6 +171,40 @@ export class NotificationRecorder {
       return { outcome: classification === 'payment' ? 'accepted' : 'amount_mismatch', classification, eventId };
     });
   }
+}
+
+/** Stores a notification unless the same one (provider and notification key) is stored; answers its id if stored. */
+const INSERT_NOTIFICATION = `
+  INSERT INTO provider_notifications (provider, notification_key, raw_body, fields, order_no, provider_transaction_id,
+    trade_status, kind, paid_at, amount, currency, classification, event_id, received_at, source_ip, trace_parent)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+  ON CONFLICT (provider, notification_key) DO NOTHING RETURNING id`;
+
+/** The parameters $1-$16 of INSERT_NOTIFICATION. */
+function notificationRow(
+  notification: VerifiedNotification,
+  receipt: NotificationReceipt,
+  classification: NotificationClassification,
+  eventId: string | undefined,
+): unknown[] {
+  return [
+    notification.provider,
+    notification.notificationKey,
+    receipt.rawBody,
+    storableFields(notification.fields),
+    notification.orderNo,
+    notification.providerTransactionId,
+    notification.tradeStatus,
+    notification.kind,
+    notification.paidAt ?? null,
+    notification.amount.amount,
+    notification.amount.currency,
+    classification,
+    eventId ?? null,
+    receipt.receivedAt,
+    receipt.sourceIp,
+    traceparentOf() ?? null,
+  ];
 }
 
 function classify(notification: VerifiedNotification, order: KnownOrder | undefined): NotificationClassification {

@@ -192,8 +192,8 @@ export class OrdersRepository {
       lines: PricedLine[];
       requestKey?: string;
     },
-    created: { detail: Record<string, unknown>; actor?: string },
-    event: { eventId: string; topic: string; key: string; envelope: string },
+    createdDetail: Record<string, unknown>,
+    outbox: [eventId: string, topic: string, key: string, envelope: string],
   ): Promise<{ order: OrderRecord; created: TimelineEntryView }> {
     const [row]: (OrderRow & { t_at: Date; t_event: string; t_actor: string; t_detail: Record<string, unknown> })[] =
       await manager.query(
@@ -224,12 +224,9 @@ export class OrdersRepository {
           order.lines.map((l) => l.quantity),
           order.lines.map((l) => l.unitAmount.amount),
           order.lines.map((l) => l.lineAmount.amount),
-          JSON.stringify(created.detail),
-          created.actor ?? SYSTEM_ACTOR,
-          event.eventId,
-          event.topic,
-          event.key,
-          event.envelope,
+          JSON.stringify(createdDetail),
+          SYSTEM_ACTOR,
+          ...outbox,
         ],
       );
     return {

@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { OrderCreatedV1, Topics, deterministicEventId } from '@shop/contracts';
-import { MessagingService, buildEnvelope } from '@shop/messaging';
+import { MessagingService, outboxRow } from '@shop/messaging';
 import { CatalogService } from '../catalog/catalog.service';
 import { OrderServiceConfig } from '../order-service.config';
 import type { CreateOrderDto } from './create-order.dto';
@@ -124,7 +124,7 @@ export class OrdersService {
       currency: total.currency,
       items: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitAmount: l.unitAmount.amount })),
     };
-    const envelope = buildEnvelope(ORDER_SERVICE, {
+    const outbox = outboxRow(ORDER_SERVICE, {
       topic: Topics.OrderCreated,
       type: OrderCreatedV1.type,
       version: OrderCreatedV1.version,
@@ -143,8 +143,8 @@ export class OrdersService {
         lines,
         requestKey: request.requestKey,
       },
-      { detail: { totalAmount: total.amount, currency: total.currency, lineCount: lines.length } },
-      { eventId: envelope.eventId, topic: Topics.OrderCreated, key: orderNo, envelope: JSON.stringify(envelope) },
+      { totalAmount: total.amount, currency: total.currency, lineCount: lines.length },
+      outbox,
     );
     const items = lines.map((l) => ({
       sku: l.sku,
