@@ -26,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import { URLSearchParams, fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { paidAlipayNotification } from './lib/alipay-notification.mjs';
+import { httpClient } from './lib/http-client.mjs';
 import { SERVICES, cpuSeconds, findProcesses, postgresPids, rssMb, sampleMemory } from './lib/bench-processes.mjs';
 import { pgConfig, rawReference } from './lib/bench-raw.mjs';
 import { compareResults, printResults, targetsOf } from './lib/bench-report.mjs';
@@ -61,15 +62,17 @@ const percentile = (sorted, p) =>
 const sortNumbers = (values) => [...values].sort((a, b) => a - b);
 const round = (value, digits = 1) => (value === null ? null : Number(value.toFixed(digits)));
 
-async function json(method, url, token, body) {
-  const response = await fetch(url, {
+async function json(client, method, url, token, body) {
+  const response = await client.request(url, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
+    timeoutMs: 60_000,
   });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url} -> ${response.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text);
+  if (response.status < 200 || response.status > 299) {
+    throw new Error(`${method} ${url} -> ${response.status} ${response.body.slice(0, 300)}`);
+  }
+  return JSON.parse(response.body);
 }
 
 /** Runs fn for each item and answers the items/s and the per-call latencies (ms). */
@@ -95,16 +98,20 @@ class Bench {
     this.ledgerDb = new pg.Pool({ ...pgConfig(), database: options.ledgerDbName, max: 2 });
     // An idle connection the server closed is replaced by the pool; it must not crash the run.
     for (const db of [this.orderDb, this.ledgerDb]) db.on('error', () => undefined);
+    this.http = httpClient(options.concurrency);
+    /** orderNo -> the signed notification form body (Alipay). */
+    this.signed = new Map();
   }
 
   async close() {
+    this.http.close();
     await Promise.all([this.orderDb.end(), this.ledgerDb.end()]);
   }
 
   async createOrders(count) {
-    const { items } = await json('GET', `${this.gateway}/api/v1/products`, this.token);
+    const { items } = await json(this.http, 'GET', `${this.gateway}/api/v1/products`, this.token);
     return timed(Array.from({ length: count }), this.concurrency, (_, i) =>
-      json('POST', `${this.gateway}/api/v1/orders`, this.token, {
+      json(this.http, 'POST', `${this.gateway}/api/v1/orders`, this.token, {
         items: [{ sku: items[i % items.length].sku, quantity: 1 }],
       }),
     );
@@ -114,10 +121,13 @@ class Bench {
   startPayments(orders) {
     const method = PROVIDER_DRIVES[this.provider].method;
     return timed(orders, this.concurrency, async (order) => {
-      const answer = await json('POST', `${this.gateway}/api/v1/orders/${order.orderNo}/payments`, this.token, {
-        provider: this.provider,
-        method,
-      });
+      const answer = await json(
+        this.http,
+        'POST',
+        `${this.gateway}/api/v1/orders/${order.orderNo}/payments`,
+        this.token,
+        { provider: this.provider, method },
+      );
       if (answer.form) {
         const response = await fetch(answer.form.action, {
           method: 'POST',
@@ -129,17 +139,33 @@ class Bench {
     });
   }
 
-  /** Sends one order's payment callback; answers whether it was acknowledged. */
-  async callback(order) {
-    if (this.provider === 'alipay') {
+  /**
+   * Alipay's signed notifications for the orders, built before the timed phase: the provider signs on its own
+   * machines, so the load generator's RSA must not take CPU from the system it measures.
+   */
+  signCallbacks(orders) {
+    if (this.provider !== 'alipay') return;
+    for (const order of orders) {
       const fields = paidAlipayNotification(this.signer, this.secrets.alipay, {
         order,
         notifyId: randomBytes(16).toString('hex'),
         tradeNo: `2026${randomBytes(12).toString('hex').replace(/[a-f]/g, '7').slice(0, 24)}`,
       });
+      this.signed.set(order.orderNo, new URLSearchParams(fields).toString());
+    }
+  }
+
+  /** Sends one order's payment callback (signed by signCallbacks); answers whether it was acknowledged. */
+  async callback(order) {
+    if (this.provider === 'alipay') {
       let answer;
       try {
-        answer = await this.signer.postNotification(`${this.ingest}/callbacks/alipay`, fields);
+        answer = await this.http.request(`${this.ingest}/callbacks/alipay`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+          body: this.signed.get(order.orderNo),
+          timeoutMs: 10_000,
+        });
       } catch (error) {
         // Not answered in time (Alipay waits a few seconds, then retries): counted as not acknowledged.
         this.refusals.push(error.message);
@@ -199,7 +225,8 @@ class Bench {
       for (const row of posted.rows) {
         found.set(row.order_no, { ...found.get(row.order_no), postedAt: row.at.getTime() });
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Every half second: the times come from the databases, so polling more often would only add load.
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
 }
@@ -273,12 +300,38 @@ async function main() {
         .map((pid) => [pid, cpuSeconds([pid])]),
     );
     const memory = sampleMemory(groups);
+    // CPU per phase of the closed loop, per process group, in ms per payment: where a payment's CPU is spent.
+    const snapshot = () => {
+      const pids = [...Object.values(groups).flat(), ...postgresPids()];
+      return { at: new Map(pids.map((pid) => [pid, cpuSeconds([pid])])), self: process.cpuUsage() };
+    };
+    const phaseCpu = (from, to, count) => {
+      const perGroup = Object.entries({
+        ...groups,
+        postgres: [...to.at.keys()].filter((p) => !Object.values(groups).flat().includes(p)),
+      });
+      const ms = Object.fromEntries(
+        perGroup.map(([g, pids]) => [
+          g,
+          round(
+            (pids.reduce((sum, pid) => sum + (to.at.get(pid) ?? 0) - (from.at.get(pid) ?? 0), 0) * 1000) / count,
+            2,
+          ),
+        ]),
+      );
+      const self = (to.self.user + to.self.system - from.self.user - from.self.system) / 1000;
+      ms['load generator'] = round(self / count, 2);
+      return ms;
+    };
+    const phase0 = snapshot();
 
     // Closed loop.
     log(`Closed loop: ${n} orders, payments and callbacks at concurrency ${concurrency} (${provider})...`);
     const created = await bench.createOrders(n);
     const orders = created.results;
     const started = await bench.startPayments(orders);
+    bench.signCallbacks(orders);
+    const phase1 = snapshot();
     const sentAt = new Map();
     const callbacks = await timed(orders, concurrency, async (order) => {
       sentAt.set(order.orderNo, Date.now());
@@ -291,12 +344,18 @@ async function main() {
     const firstSent = Math.min(...sentAt.values());
     const lastPosted = Math.max(...[...settled.values()].map((s) => Math.max(s.paidAt, s.postedAt)));
     const closedPaid = sortNumbers(acked.map((o) => settled.get(o.orderNo).paidAt - sentAt.get(o.orderNo)));
+    const phase2 = snapshot();
+    const cpuMsPerPhase = {
+      createAndStart: phaseCpu(phase0, phase1, n),
+      callbackToPosted: phaseCpu(phase1, phase2, Math.max(1, acked.length)),
+    };
 
     // Open loop: the orders and payments first (not timed), then callbacks on a fixed schedule.
     const openCount = Math.max(1, Math.round(rate * openSeconds));
     log(`Open loop: ${openCount} callbacks offered at ${rate}/s...`);
     const openOrders = (await bench.createOrders(openCount)).results;
     await bench.startPayments(openOrders);
+    bench.signCallbacks(openOrders);
     const openSent = new Map();
     const openAcks = [];
     const openStart = performance.now();
@@ -366,6 +425,7 @@ async function main() {
       },
       cpuSeconds: cpu,
       cpuMsPerPayment: round((servicesCpu * 1000) / payments),
+      cpuMsPerPhase,
       memoryMb: { idle: idleRss, peak: Object.fromEntries(Object.entries(peaks).map(([g, v]) => [g, round(v)])) },
     };
     result.ratios = {

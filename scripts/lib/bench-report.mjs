@@ -63,11 +63,16 @@ export function printResults(r) {
   const width = Math.max(...rows.map((row) => row[0].length)) + 2;
   process.stdout.write(`\nResults (${r.options.provider}, n=${r.options.n}, concurrency ${r.options.concurrency}):\n`);
   for (const [name, value, note] of rows) process.stdout.write(`  ${pad(name, width)}${pad(value, 22)}${note}\n`);
-  process.stdout.write(`\n  ${pad('process', 22)}${pad('CPU s', 10)}${pad('peak MB', 10)}idle MB\n`);
-  for (const [group, seconds] of Object.entries(r.cpuSeconds)) {
+  // CPU ms per payment in each closed-loop phase (older result files have no phases).
+  const phases = r.cpuMsPerPhase ?? { createAndStart: {}, callbackToPosted: {} };
+  process.stdout.write(
+    `\n  ${pad('process', 22)}${pad('CPU s', 10)}${pad('peak MB', 10)}${pad('idle MB', 10)}CPU ms/payment: create+start, callback->posted\n`,
+  );
+  const groups = [...Object.keys(r.cpuSeconds), ...(r.cpuMsPerPhase ? ['load generator'] : [])];
+  for (const group of groups) {
     const idle = r.memoryMb.idle[group];
     process.stdout.write(
-      `  ${pad(group, 22)}${pad(num(seconds, 2), 10)}${pad(num(r.memoryMb.peak[group], 0), 10)}${idle === undefined ? '' : num(idle, 0)}\n`,
+      `  ${pad(group, 22)}${pad(num(r.cpuSeconds[group] ?? null, 2), 10)}${pad(num(r.memoryMb.peak[group] ?? null, 0), 10)}${pad(idle === undefined ? '' : num(idle, 0), 10)}${num(phases.createAndStart[group] ?? null, 2)}, ${num(phases.callbackToPosted[group] ?? null, 2)}\n`,
     );
   }
   process.stdout.write(`  every service idle under 120 MB: ${mark(r.targets.everyServiceIdleUnder120Mb)}\n`);

@@ -10,6 +10,7 @@ import { ProviderRegistry } from '../providers/provider-registry';
 import type { CreatePaymentDto } from './create-payment.dto';
 import type { PaymentAttemptStatus } from './payment-attempt.entity';
 import { providerDeadline } from './payment-deadline';
+import { MARK_NEWEST_PENDING_SUCCEEDED } from './attempt-queries';
 import { PaymentError } from './payment.error';
 import type { CreatedPaymentView, PaymentAttemptView, PaymentSucceededOutcome } from './payment.views';
 import { PaymentMetrics } from './payment-metrics';
@@ -160,13 +161,7 @@ export class PaymentsService {
       if (recorded) return { status: 'already-recorded', paymentId: recorded.id };
       // TypeORM answers an UPDATE with [rows, affected count].
       const [rows] = await manager.query<[{ id: string; amount: string; currency: string }[], number]>(
-        `UPDATE payment_attempts
-         SET status = 'SUCCEEDED', provider_transaction_id = $3, succeeded_at = $4, updated_at = clock_timestamp()
-         WHERE id = (
-           SELECT id FROM payment_attempts WHERE order_no = $1 AND provider = $2 AND status = 'PENDING'
-           ORDER BY created_at DESC, id DESC LIMIT 1
-         ) AND status = 'PENDING'
-         RETURNING id, amount, currency`,
+        MARK_NEWEST_PENDING_SUCCEEDED,
         [payment.orderNo, payment.provider, payment.providerTransactionId, payment.paidAt],
       );
       const updated = rows[0];

@@ -5,6 +5,7 @@ import { Topics, type OrderCancelledV1, type ProviderName } from '@shop/contract
 import { recordInInbox } from '@shop/messaging';
 import { ProviderError } from '@shop/providers';
 import { ProviderRegistry } from '../providers/provider-registry';
+import { PENDING_ATTEMPTS_OF_ORDER } from '../payments/attempt-queries';
 import { PAYMENT_GATEWAY_CONSUMER } from '../payments/payments.service';
 import { ProviderRequestLog, type ProviderRequestRecord } from '../payments/provider-request-log';
 
@@ -51,8 +52,7 @@ export class AttemptClosingService {
     if (seen.length > 0) return { status: 'duplicate', closed: [], paid: [], unsupported: [] };
 
     const attempts: PendingAttempt[] = await this.dataSource.query(
-      `SELECT id, provider, provider_reference FROM payment_attempts
-       WHERE order_no = $1 AND status = 'PENDING' ORDER BY created_at, id`,
+      PENDING_ATTEMPTS_OF_ORDER,
       [cancelled.orderNo],
     );
     const toClose: PendingAttempt[] = [];
