@@ -3,6 +3,7 @@ import type { DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 /** TypeORM's options for PostgreSQL (the package does not export the type by name). */
 export type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 import type { DatabaseConfig } from './database-config';
+import { PreparingClient } from './prepared-statements';
 
 /** What a service contributes to its DataSource: its entities and its migrations, in order. */
 export interface SchemaDefinition {
@@ -39,5 +40,7 @@ export function postgresOptions(
     synchronize: false,
     // Failed queries surface as thrown errors and are logged as JSON by the caller; TypeORM's console logger is off.
     logging: false,
+    // Parameterised statements as named prepared statements (parsed and planned once per connection).
+    extra: { Client: PreparingClient },
   };
 }
