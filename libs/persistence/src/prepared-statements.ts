@@ -28,6 +28,8 @@ function isStaleResultType(error: unknown): boolean {
 }
 
 type QueryFunction = (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) => unknown;
+// Called with .call(client, ...) below, so its `this` is always the client.
+// eslint-disable-next-line @typescript-eslint/unbound-method
 const unnamedQuery = pg.Client.prototype.query as QueryFunction;
 
 /**

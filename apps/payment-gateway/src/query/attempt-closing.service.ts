@@ -51,10 +51,7 @@ export class AttemptClosingService {
     );
     if (seen.length > 0) return { status: 'duplicate', closed: [], paid: [], unsupported: [] };
 
-    const attempts: PendingAttempt[] = await this.dataSource.query(
-      PENDING_ATTEMPTS_OF_ORDER,
-      [cancelled.orderNo],
-    );
+    const attempts: PendingAttempt[] = await this.dataSource.query(PENDING_ATTEMPTS_OF_ORDER, [cancelled.orderNo]);
     const toClose: PendingAttempt[] = [];
     const paid: string[] = [];
     const unsupported: string[] = [];
