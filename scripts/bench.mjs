@@ -296,36 +296,27 @@ async function main() {
 
     // Per instance (the largest when a service runs in several): the target is per process, as a pod's limit is.
     const idleRss = Object.fromEntries(SERVICES.map((s) => [s, round(Math.max(...groups[s].map((p) => rssMb([p]))))]));
-    // Per process, so PostgreSQL backends that start during the run count from zero.
-    const cpuBefore = new Map(
-      Object.values(groups)
-        .flat()
-        .map((pid) => [pid, cpuSeconds([pid])]),
-    );
-    const memory = sampleMemory(groups);
-    // CPU per phase of the closed loop, per process group, in ms per payment: where a payment's CPU is spent.
+    // CPU seconds per process group between two snapshots. PostgreSQL's group is every postgres process at the
+    // later snapshot (backends come and go with connections; one that started in between counts from zero).
     const snapshot = () => {
-      const pids = [...Object.values(groups).flat(), ...postgresPids()];
-      return { at: new Map(pids.map((pid) => [pid, cpuSeconds([pid])])), self: process.cpuUsage() };
+      const postgres = postgresPids();
+      const pids = [...SERVICES.flatMap((s) => groups[s]), ...groups.kafka, ...postgres];
+      return { at: new Map(pids.map((pid) => [pid, cpuSeconds([pid])])), postgres, self: process.cpuUsage() };
     };
-    const phaseCpu = (from, to, count) => {
-      const perGroup = Object.entries({
-        ...groups,
-        postgres: [...to.at.keys()].filter((p) => !Object.values(groups).flat().includes(p)),
-      });
-      const ms = Object.fromEntries(
-        perGroup.map(([g, pids]) => [
+    const cpuBetween = (from, to) =>
+      Object.fromEntries(
+        Object.entries({ ...groups, postgres: to.postgres }).map(([g, pids]) => [
           g,
-          round(
-            (pids.reduce((sum, pid) => sum + (to.at.get(pid) ?? 0) - (from.at.get(pid) ?? 0), 0) * 1000) / count,
-            2,
-          ),
+          pids.reduce((sum, pid) => sum + (to.at.get(pid) ?? 0) - (from.at.get(pid) ?? 0), 0),
         ]),
       );
-      const self = (to.self.user + to.self.system - from.self.user - from.self.system) / 1000;
-      ms['load generator'] = round(self / count, 2);
-      return ms;
+    // CPU ms per payment of a closed-loop phase, per group and for the load generator itself.
+    const phaseCpu = (from, to, count) => {
+      const seconds = cpuBetween(from, to);
+      seconds['load generator'] = (to.self.user + to.self.system - from.self.user - from.self.system) / 1e6;
+      return Object.fromEntries(Object.entries(seconds).map(([g, sec]) => [g, round((sec * 1000) / count, 2)]));
     };
+    const memory = sampleMemory(groups);
     const phase0 = snapshot();
 
     // Closed loop.
@@ -384,13 +375,7 @@ async function main() {
 
     const peaks = memory.stop();
     const cpu = Object.fromEntries(
-      Object.entries({ ...groups, postgres: postgresPids() }).map(([g, pids]) => [
-        g,
-        round(
-          pids.reduce((sum, pid) => sum + cpuSeconds([pid]) - (cpuBefore.get(pid) ?? 0), 0),
-          2,
-        ),
-      ]),
+      Object.entries(cpuBetween(phase0, snapshot())).map(([g, seconds]) => [g, round(seconds, 2)]),
     );
     const servicesCpu = SERVICES.reduce((sum, s) => sum + cpu[s], 0);
     // Per completed payment (PAID and posted): a payment whose callback was refused or timed out under overload
