@@ -210,3 +210,151 @@ describe('ConsumerRunner batches', () => {
     await runner.stop();
   });
 });
+
+describe('ConsumerRunner shared transactions', () => {
+  const topic = 'payments.payment-succeeded.v1';
+  const other = 'orders.order-created.v1';
+  const envelope = (n: number, version = 1) =>
+    Buffer.from(
+      JSON.stringify({
+        eventId: `00000000-0000-4000-8000-0000000000${String(n).padStart(2, '0')}`,
+        type: 'PaymentSucceeded',
+        version,
+        occurredAt: '2026-12-05T00:00:00.000Z',
+        key: `order-${n}`,
+        producer: 'test',
+        payload: {},
+      }),
+    );
+
+  /**
+   * A runner whose shared transaction is a log: "begin", each applied offset, then "commit" or "rollback" (when the
+   * work throws, as withSharedTransaction does). Handlers outside a shared transaction log "alone:<offset>".
+   */
+  async function started(options: {
+    handler?: (offset: string, shared: boolean) => Promise<void>;
+    topics?: string[];
+    maxEvents?: number;
+  }) {
+    const log: string[] = [];
+    let inShared = false;
+    let eachBatch: ((payload: unknown) => Promise<void>) | undefined;
+    const consumer = Object.assign(new FakeConsumer(), {
+      run: async (config: { eachBatch: (payload: unknown) => Promise<void> }) => {
+        eachBatch = config.eachBatch;
+        setImmediate(() => consumer.emit(EVENTS.GROUP_JOIN, { payload: { memberAssignment: {} } }));
+      },
+      pause: () => undefined,
+      seek: () => undefined,
+      resume: () => undefined,
+    });
+    const kafka = {
+      consumer: () =>
+        Object.assign(Object.create(consumer) as object, { on: consumer.listen.bind(consumer), events: EVENTS }),
+    } as unknown as Kafka;
+    const deadLettered: string[] = [];
+    const producer = {
+      send: async ({ messages }: { messages: { headers: Record<string, string> }[] }) =>
+        void deadLettered.push(...messages.map((m) => m.headers['dlq-original-offset'])),
+    } as unknown as Producer;
+    const handler = async (offset: string) => {
+      await options.handler?.(offset, inShared);
+      log.push(inShared ? offset : `alone:${offset}`);
+    };
+    const runner = new ConsumerRunner(
+      kafka,
+      producer,
+      { brokers: ['127.0.0.1:1'], clientId: 'unit', topicPrefix: '' },
+      pino({ level: 'silent' }),
+      {
+        groupId: 'unit-group',
+        maxAttempts: 1,
+        initialBackoffMs: 1,
+        handlers: { [topic]: (e) => handler(e.offset), [other]: (e) => handler(e.offset) },
+        sharedTransaction: {
+          topics: options.topics ?? [topic],
+          maxEvents: options.maxEvents,
+          run: async (work) => {
+            log.push('begin');
+            inShared = true;
+            try {
+              await work();
+              log.push('commit');
+            } catch (error) {
+              log.push('rollback');
+              throw error;
+            } finally {
+              inShared = false;
+            }
+          },
+        },
+      },
+    );
+    await runner.start();
+    const feed = async (onTopic: string, values: Buffer[]) => {
+      const resolved: string[] = [];
+      const commits: unknown[] = [];
+      await eachBatch!({
+        batch: {
+          topic: onTopic,
+          partition: 1,
+          messages: values.map((value, i) => ({ offset: String(20 + i), value })),
+        },
+        isRunning: () => true,
+        isStale: () => false,
+        heartbeat: async () => undefined,
+        resolveOffset: (offset: string) => void resolved.push(offset),
+        commitOffsetsIfNecessary: async (offsets?: unknown) => void commits.push(offsets),
+      });
+      return { resolved, commits };
+    };
+    return { runner, feed, log, deadLettered };
+  }
+
+  it('applies a batch of a shared topic in one transaction and commits its offset once', async () => {
+    const { runner, feed, log } = await started({});
+    const { resolved, commits } = await feed(topic, [envelope(1), envelope(2), envelope(3)]);
+    expect(log).toEqual(['begin', '20', '21', '22', 'commit']);
+    expect(resolved).toEqual(['20', '21', '22']);
+    expect(commits).toEqual([{ topics: [{ topic, partitions: [{ partition: 1, offset: '23' }] }] }]);
+    await runner.stop();
+  });
+
+  it('splits a batch into transactions of at most maxEvents', async () => {
+    const { runner, feed, log } = await started({ maxEvents: 2 });
+    await feed(topic, [envelope(1), envelope(2), envelope(3), envelope(4), envelope(5)]);
+    expect(log).toEqual(['begin', '20', '21', 'commit', 'begin', '22', '23', 'commit', 'alone:24']);
+    await runner.stop();
+  });
+
+  it('applies topics that did not opt in one event at a time', async () => {
+    const { runner, feed, log } = await started({});
+    await feed(other, [envelope(1), envelope(2)]);
+    expect(log).toEqual(['alone:20', 'alone:21']);
+    await runner.stop();
+  });
+
+  it('rolls back a run with a failing event and applies its events again one at a time', async () => {
+    const { runner, feed, log, deadLettered } = await started({
+      handler: async (offset, shared) => {
+        if (offset === '21' && !shared) throw new Error('payload breaks the contract');
+        if (offset === '21') throw new Error('fails in the shared transaction too');
+      },
+    });
+    const { resolved, commits } = await feed(topic, [envelope(1), envelope(2), envelope(3), envelope(4)]);
+    // 20 ran in the rolled-back transaction, then again alone; 21 fails alone too and is dead-lettered.
+    expect(log).toEqual(['begin', '20', 'rollback', 'alone:20', 'alone:22', 'alone:23']);
+    expect(deadLettered).toEqual(['21']);
+    expect(resolved).toEqual(['20', '21', '22', '23']);
+    expect(commits).toEqual([{ topics: [{ topic, partitions: [{ partition: 1, offset: '24' }] }] }]);
+    await runner.stop();
+  });
+
+  it('ends a shared run at a message that cannot be parsed, which is dead-lettered on its own', async () => {
+    const { runner, feed, log, deadLettered } = await started({});
+    await feed(topic, [envelope(1), envelope(2), Buffer.from('not json'), envelope(4, 2), envelope(5), envelope(6)]);
+    expect(log).toEqual(['begin', '20', '21', 'commit', 'begin', '24', '25', 'commit']);
+    expect(deadLettered).toEqual(['22', '23']);
+    await runner.stop();
+  });
+});

@@ -40,6 +40,28 @@ export interface ConsumerRunnerOptions {
   /** Partitions processed in parallel (order within a partition, i.e. per order number, is kept). Default 6. */
   partitionsConsumedConcurrently?: number;
   metrics?: ConsumerMetrics;
+  /**
+   * Applies consecutive events of these topics in one database transaction per fetched batch (see
+   * withSharedTransaction in @shop/persistence): one commit for up to maxEvents events instead of one each.
+   * Only for handlers that reach the database solely through inTransaction. A batch that fails in its shared
+   * transaction is rolled back and applied again one event at a time, with the usual retries and dead letters.
+   */
+  sharedTransaction?: SharedTransactionOptions;
+}
+
+/** How a consumer group applies a batch of events in one transaction. */
+export interface SharedTransactionOptions {
+  topics: string[];
+  /** Runs the work in one transaction that the handlers' units of work join, and commits it. */
+  run: (work: () => Promise<void>) => Promise<void>;
+  /** The most events one transaction holds (its locks are held until it commits). Default 100. */
+  maxEvents?: number;
+}
+
+/** An event of a fetched batch that is ready for its handler. */
+interface ParsedMessage {
+  message: KafkaMessage;
+  envelope: EventEnvelope;
 }
 
 /** A partition whose next message keeps failing, as readiness reports it. */
@@ -212,23 +234,40 @@ export class ConsumerRunner {
   }
 
   /**
-   * Applies a fetched batch of one partition in order, one message at a time (each handler runs its own
-   * transaction), and commits the offset after the last applied message once per batch rather than once per
-   * message: a commit is a broker round trip, and under load a batch holds tens of messages. A crash before the
-   * commit redelivers the applied messages, which the handlers' inboxes skip. A message parked for a later retry
-   * ends the batch there; the commit then covers only what came before it.
+   * Applies a fetched batch of one partition in order and commits the offset after the last applied message once
+   * per batch rather than once per message: a commit is a broker round trip, and under load a batch holds tens of
+   * messages. Events of a shared-transaction topic are applied in one database transaction per run of up to
+   * maxEvents; any other event, and every event of a run whose shared transaction failed, is applied on its own
+   * (each handler runs its own transaction). A crash before the offset commit redelivers the applied messages,
+   * which the handlers' inboxes skip. A message parked for a later retry ends the batch there; the commit then
+   * covers only what came before it.
    */
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const { topic, partition } = batch;
+    const { topic, partition, messages } = batch;
     let next: string | undefined;
+    // Messages before this index are applied one by one: their shared transaction failed.
+    let singleUntil = 0;
     try {
-      for (const message of batch.messages) {
+      for (let i = 0; i < messages.length;) {
         if (!payload.isRunning() || payload.isStale()) break;
+        const run = i >= singleUntil ? this.sharedRun(topic, partition, messages, i) : [];
+        if (run.length > 1) {
+          if (await this.applyShared(topic, partition, run)) {
+            for (const { message } of run) payload.resolveOffset(message.offset);
+            next = (BigInt(run[run.length - 1].message.offset) + 1n).toString();
+            i += run.length;
+            await payload.heartbeat();
+            continue;
+          }
+          singleUntil = i + run.length;
+        }
+        const message = messages[i];
         const done = await this.onMessage(topic, partition, message, () => payload.heartbeat());
         if (!done) break;
         next = (BigInt(message.offset) + 1n).toString();
         payload.resolveOffset(message.offset);
+        i += 1;
         await payload.heartbeat(); // throttled by kafkajs to the heartbeat interval
       }
     } finally {
@@ -236,6 +275,56 @@ export class ConsumerRunner {
       if (next !== undefined) {
         await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
       }
+    }
+  }
+
+  /**
+   * The events from messages[from] on that can share one transaction: valid envelopes of the expected version on
+   * a shared-transaction topic, at most maxEvents. Empty when the partition is retrying a failed message (that
+   * one goes alone, with its retry state).
+   */
+  private sharedRun(topic: string, partition: number, messages: KafkaMessage[], from: number): ParsedMessage[] {
+    const shared = this.options.sharedTransaction;
+    const logical = this.logicalByPhysical.get(topic) ?? topic;
+    if (!shared || !shared.topics.includes(logical) || !this.options.handlers[logical]) return [];
+    if (this.failing.has(partitionKey(topic, partition))) return [];
+    const run: ParsedMessage[] = [];
+    const maxEvents = shared.maxEvents ?? 100;
+    for (let i = from; i < messages.length && run.length < maxEvents; i++) {
+      const parsed = this.parse(messages[i].value);
+      if ('problem' in parsed || versionProblem(logical, parsed.envelope.version) !== undefined) break;
+      run.push({ message: messages[i], envelope: parsed.envelope });
+    }
+    return run;
+  }
+
+  /** Applies a run of events in one shared transaction; answers false (rolled back) when any of them failed. */
+  private async applyShared(topic: string, partition: number, run: ParsedMessage[]): Promise<boolean> {
+    const logical = this.logicalByPhysical.get(topic) ?? topic;
+    const handler = this.options.handlers[logical];
+    try {
+      await this.options.sharedTransaction!.run(async () => {
+        for (const { message, envelope } of run) {
+          const event = { topic: logical, partition, offset: message.offset, envelope };
+          await this.traced(topic, message, event, async () => {
+            await handler(event);
+            return true;
+          });
+        }
+      });
+      return true;
+    } catch (error) {
+      this.logger.warn(
+        {
+          topic: logical,
+          partition,
+          fromOffset: run[0].message.offset,
+          toOffset: run[run.length - 1].message.offset,
+          reason: error instanceof Error ? error.message : String(error),
+        },
+        'a batch failed in its shared transaction and was rolled back; applying its events one at a time',
+      );
+      return false;
     }
   }
 
@@ -261,35 +350,48 @@ export class ConsumerRunner {
       this.options.metrics?.deadLettered(logical, 'permanent');
     } else {
       const envelope = parsed.envelope;
-      // The trace continues from the producer's traceparent: the Kafka header, or the envelope's copy of it.
-      const { span, context } = startSpanFromHeaders(
-        { traceparent: envelope.traceparent, ...(message.headers ?? {}) },
-        `${logical} process`,
-        SpanKind.CONSUMER,
-        {
-          'messaging.system': 'kafka',
-          'messaging.operation.type': 'process',
-          'messaging.destination.name': topic,
-          'messaging.destination.partition.id': String(partition),
-          'messaging.kafka.offset': Number(message.offset),
-          'messaging.message.id': envelope.eventId,
-        },
+      const event = { ...where, envelope };
+      const applied = await this.traced(topic, message, event, () =>
+        this.attempt(handler, event, topic, message, heartbeat),
       );
-      let applied: boolean;
-      try {
-        applied = await runInContext(
-          { correlationId: envelope.correlationId ?? envelope.eventId, trace: context },
-          () => this.attempt(handler, { ...where, envelope }, topic, message, heartbeat),
-        );
-        endSpan(span, applied ? undefined : 'parked for a later retry');
-      } catch (error) {
-        endSpan(span, error);
-        throw error;
-      }
       if (!applied) return false;
     }
     this.failing.delete(partitionKey(topic, partition));
     return true;
+  }
+
+  /** Runs fn in the event's trace (continued from the producer's traceparent) and correlation id, as one span. */
+  private async traced(
+    physicalTopic: string,
+    message: KafkaMessage,
+    event: ConsumedEvent,
+    fn: () => Promise<boolean>,
+  ): Promise<boolean> {
+    const { envelope } = event;
+    const { span, context } = startSpanFromHeaders(
+      { traceparent: envelope.traceparent, ...(message.headers ?? {}) },
+      `${event.topic} process`,
+      SpanKind.CONSUMER,
+      {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': physicalTopic,
+        'messaging.destination.partition.id': String(event.partition),
+        'messaging.kafka.offset': Number(message.offset),
+        'messaging.message.id': envelope.eventId,
+      },
+    );
+    try {
+      const applied = await runInContext(
+        { correlationId: envelope.correlationId ?? envelope.eventId, trace: context },
+        fn,
+      );
+      endSpan(span, applied ? undefined : 'parked for a later retry');
+      return applied;
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
   }
 
   /**

@@ -10,14 +10,25 @@ export { recordInInbox } from './inbox';
 export { OutboxRelay } from './outbox-relay';
 export type { OutboxRelayOptions } from './outbox-relay';
 export { ConsumerRunner } from './consumer-runner';
-export type { ConsumedEvent, ConsumerRunnerOptions, EventHandler, StuckPartition } from './consumer-runner';
+export type {
+  ConsumedEvent,
+  ConsumerRunnerOptions,
+  EventHandler,
+  SharedTransactionOptions,
+  StuckPartition,
+} from './consumer-runner';
 export { PermanentFailureError, classifyFailure } from './failure-classification';
 export type { FailureKind } from './failure-classification';
 export { createConsumerMetrics } from './consumer-metrics';
 export type { ConsumerMetrics } from './consumer-metrics';
 export { KAFKA_SETTINGS, MessagingService } from './messaging.service';
 export { MessagingModule } from './messaging.module';
-export { KafkaEventContext, KafkaEventTransport, connectEventHandlers } from './kafka-event.transport';
+export {
+  KafkaEventContext,
+  KafkaEventTransport,
+  SHARED_TRANSACTION,
+  connectEventHandlers,
+} from './kafka-event.transport';
 export {
   DEAD_LETTER_REPLAY_GROUP,
   deadLetterSummary,

@@ -4,6 +4,13 @@ import { lastValueFrom } from 'rxjs';
 import type { ConsumedEvent, ConsumerRunner, EventHandler } from './consumer-runner';
 import { MessagingService } from './messaging.service';
 
+/**
+ * Extras of an @EventPattern whose handler may share one database transaction with the other events of its
+ * fetched batch: `@EventPattern(Topics.X, SHARED_TRANSACTION)`. Only for handlers that reach the database solely
+ * through inTransaction (@shop/persistence) and defer their after-effects with afterCommit.
+ */
+export const SHARED_TRANSACTION = { sharedTransaction: true } as const;
+
 /** What an @EventPattern handler gets as its context: where the event came from. */
 export class KafkaEventContext extends BaseRpcContext<[ConsumedEvent]> {
   getEvent(): ConsumedEvent {
@@ -30,8 +37,10 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
 
   listen(callback: (error?: unknown) => void): void {
     const handlers: Record<string, EventHandler> = {};
+    const sharedTopics: string[] = [];
     for (const [pattern, handler] of this.getHandlers()) {
       if (!handler.isEventHandler) continue;
+      if (handler.extras?.sharedTransaction === true) sharedTopics.push(pattern);
       handlers[pattern] = async (event) => {
         // The handler's result may be a stream that errors; awaiting it turns that into a thrown error.
         const result: unknown = await handler(event, new KafkaEventContext([event]));
@@ -43,7 +52,11 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       return;
     }
     this.messaging
-      .startConsumer({ groupId: this.groupId, handlers })
+      .startConsumer({
+        groupId: this.groupId,
+        handlers,
+        sharedTransaction: sharedTopics.length > 0 ? this.messaging.sharedTransaction(sharedTopics) : undefined,
+      })
       .then((runner) => {
         this.runner = runner;
         callback();

@@ -12,7 +12,8 @@ import { DataSource } from 'typeorm';
 import { TOPIC_PARTITIONS, allTopics } from '@shop/contracts';
 import { HealthRegistry, MetricsRegistry } from '@shop/runtime';
 import { createConsumerMetrics, type ConsumerMetrics } from './consumer-metrics';
-import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
+import { withSharedTransaction } from '@shop/persistence';
+import { ConsumerRunner, type ConsumerRunnerOptions, type SharedTransactionOptions } from './consumer-runner';
 import { createKafka, physicalName, type KafkaSettings } from './kafka-client';
 import { ConsumerLagMetrics, registerOutboxMetrics } from './messaging-metrics';
 import { OutboxRelay } from './outbox-relay';
@@ -84,6 +85,11 @@ export class MessagingService
     }
     await runner.start();
     return runner;
+  }
+
+  /** Lets a consumer group apply these topics' events in one transaction of this service's database per batch. */
+  sharedTransaction(topics: string[]): SharedTransactionOptions {
+    return { topics, run: (work) => withSharedTransaction(this.dataSource, work) };
   }
 
   /** Wakes the outbox relay right after a transaction that wrote events committed. */

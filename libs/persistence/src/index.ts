@@ -8,3 +8,4 @@ export { DatabaseHealth } from './database.health';
 export { PersistenceModule } from './persistence.module';
 export { createPaymentLog, dropPaymentLog } from './payment-log.migration';
 export type { PaymentLogSource } from './payment-log.migration';
+export { afterCommit, inTransaction, withSharedTransaction } from './shared-transaction';

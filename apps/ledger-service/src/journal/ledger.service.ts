@@ -8,6 +8,7 @@ import {
   type RefundSucceededV1,
 } from '@shop/contracts';
 import { recordInInbox } from '@shop/messaging';
+import { inTransaction } from '@shop/persistence';
 import { Accounts } from './accounts';
 import { toSafeAmount } from './amount';
 import { JournalEntryEntity, type EntrySide } from './journal-entry.entity';
@@ -43,10 +44,11 @@ export class LedgerService {
 
   /**
    * Books a confirmed payment: the provider's clearing account now holds the money (debit), and we owe it to the
-   * customer until the order is fulfilled (credit). Idempotent by event id.
+   * customer until the order is fulfilled (credit). Idempotent by event id. Joins the consumer's shared
+   * transaction when there is one.
    */
   async postPaymentSucceeded(eventId: string, payment: PaymentSucceededV1): Promise<PostingResult> {
-    return this.dataSource.transaction(async (manager) => {
+    return inTransaction(this.dataSource, async (manager) => {
       if (!(await recordInInbox(manager, LEDGER_CONSUMER, eventId, Topics.PaymentSucceeded))) {
         return { status: 'duplicate' } as const;
       }

@@ -9,7 +9,7 @@ import {
   Topics,
   parsePayload,
 } from '@shop/contracts';
-import type { ConsumedEvent } from '@shop/messaging';
+import { SHARED_TRANSACTION, type ConsumedEvent } from '@shop/messaging';
 import { LedgerError } from '../journal/ledger.error';
 import { LedgerService } from '../journal/ledger.service';
 
@@ -20,7 +20,7 @@ export class PaymentEventsHandler {
 
   constructor(private readonly ledger: LedgerService) {}
 
-  @EventPattern(Topics.PaymentSucceeded)
+  @EventPattern(Topics.PaymentSucceeded, SHARED_TRANSACTION)
   async onPaymentSucceeded(@Payload() event: ConsumedEvent): Promise<void> {
     const payment = parsePayload(PaymentSucceededV1, event.envelope.payload);
     // A refused posting (e.g. a zero amount, which the contract allows but a journal entry cannot hold) fails the

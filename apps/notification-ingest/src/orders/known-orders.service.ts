@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Topics, paymentSucceededEventId, type OrderCreatedV1 } from '@shop/contracts';
 import { MessagingService, recordInInbox } from '@shop/messaging';
+import { afterCommit, inTransaction } from '@shop/persistence';
 import { writePaymentSucceeded } from '../notifications/payment-event';
 
 /** The inbox name under which notification-ingest records the events it applied. */
@@ -49,10 +50,10 @@ export class KnownOrdersService {
   /**
    * Records an announced order, exactly once per event (inbox) and once per order number, and adopts the
    * orphans that were waiting for it (callbacks that overtook this event): their payments get their
-   * PaymentSucceeded now, in the same transaction.
+   * PaymentSucceeded now, in the same transaction. Joins the consumer's shared transaction when there is one.
    */
   async recordOrderCreated(eventId: string, order: OrderCreatedV1, createdAt: Date): Promise<RecordOrderResult> {
-    const result = await this.dataSource.transaction(async (manager) => {
+    const result = await inTransaction(this.dataSource, async (manager) => {
       if (!(await recordInInbox(manager, INGEST_CONSUMER, eventId, Topics.OrderCreated))) return 'duplicate';
       await this.lockOrder(manager, order.orderNo);
       // A second event for the same order number (a re-publish under another id) changes nothing: the number,
@@ -69,7 +70,7 @@ export class KnownOrdersService {
       });
       return adopted > 0 ? 'adopted' : 'recorded';
     });
-    if (result === 'adopted') this.messaging.nudgeRelay();
+    if (result === 'adopted') afterCommit(() => this.messaging.nudgeRelay());
     return result === 'adopted' ? 'recorded' : result;
   }
 
@@ -144,12 +145,14 @@ export class KnownOrdersService {
       // sweep only reports rows still classified 'orphan'. Adopted after it was reported as ORPHAN_PAYMENT, the
       // payment now settles the order as well: say so loudly, for whoever handles that anomaly's refund.
       if (orphan.anomaly_reported_at !== null) {
-        this.logger.warn({
-          orderNo: order.orderNo,
-          provider: orphan.provider,
-          providerTransactionId: orphan.provider_transaction_id,
-          msg: 'an orphan payment already reported as ORPHAN_PAYMENT was adopted by its order; do not refund it',
-        });
+        afterCommit(() =>
+          this.logger.warn({
+            orderNo: order.orderNo,
+            provider: orphan.provider,
+            providerTransactionId: orphan.provider_transaction_id,
+            msg: 'an orphan payment already reported as ORPHAN_PAYMENT was adopted by its order; do not refund it',
+          }),
+        );
       }
     }
     return payments;

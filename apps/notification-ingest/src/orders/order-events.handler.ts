@@ -1,7 +1,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { OrderCreatedV1, Topics, parsePayload } from '@shop/contracts';
-import type { ConsumedEvent } from '@shop/messaging';
+import { SHARED_TRANSACTION, type ConsumedEvent } from '@shop/messaging';
 import { KnownOrdersService } from './known-orders.service';
 
 /** Keeps the known_orders projection: validate the OrderCreated payload, record it, nothing else. */
@@ -11,7 +11,7 @@ export class OrderEventsHandler {
 
   constructor(private readonly knownOrders: KnownOrdersService) {}
 
-  @EventPattern(Topics.OrderCreated)
+  @EventPattern(Topics.OrderCreated, SHARED_TRANSACTION)
   async onOrderCreated(@Payload() event: ConsumedEvent): Promise<void> {
     // A payload that breaks the contract throws ContractViolationError: dead-lettered at once, not retried.
     const order = parsePayload(OrderCreatedV1, event.envelope.payload);

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { OrderPaidV1, Topics, deterministicEventId, type PaymentSucceededV1 } from '@shop/contracts';
 import { MessagingService, addToOutbox, recordInInbox } from '@shop/messaging';
 import { Money, parseCurrency } from '@shop/money';
+import { afterCommit, inTransaction } from '@shop/persistence';
 import { OrdersRepository, type OrderRecord } from '../orders/orders.repository';
 import { ORDER_SERVICE } from '../orders/orders.service';
 import { writePaymentAnomaly } from './payment-anomaly';
@@ -41,10 +42,11 @@ export class OrderPaymentsService {
    * In one transaction: records the event in the inbox (a duplicate changes nothing), locks the order, and
    * either pays it (conditional PENDING_PAYMENT -> PAID, timeline "paid", OrderPaid in the outbox), flags it for
    * review when amount or currency differ, or records a payment that arrived after the order was settled.
-   * Whatever the event, the order never moves backwards.
+   * Whatever the event, the order never moves backwards. Joins the consumer's shared transaction when there is
+   * one (one commit per fetched batch).
    */
   async applyPaymentSucceeded(eventId: string, payment: PaymentSucceededV1): Promise<PaymentOutcome> {
-    const outcome = await this.dataSource.transaction(async (manager): Promise<PaymentOutcome> => {
+    const outcome = await inTransaction(this.dataSource, async (manager): Promise<PaymentOutcome> => {
       if (!(await recordInInbox(manager, ORDER_CONSUMER, eventId, Topics.PaymentSucceeded))) return 'duplicate';
       // The lock serialises different events for one order (two replicas, a callback and a query result):
       // the second sees what the first did.
@@ -135,7 +137,7 @@ export class OrderPaymentsService {
     });
     // Every outcome but these wrote an event (OrderPaid or PaymentAnomalyDetected) worth publishing now.
     if (outcome !== 'duplicate' && outcome !== 'unknown-order' && outcome !== 'already-paid') {
-      this.messaging.nudgeRelay();
+      afterCommit(() => this.messaging.nudgeRelay());
     }
     return outcome;
   }

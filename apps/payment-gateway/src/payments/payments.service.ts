@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { Topics, type PaymentSucceededV1, type ProviderName } from '@shop/contracts';
 import { recordInInbox } from '@shop/messaging';
 import { Money } from '@shop/money';
+import { afterCommit, inTransaction } from '@shop/persistence';
 import { type CreatePaymentResult, type ProviderClient, ProviderError } from '@shop/providers';
 import { PROVIDER_CAPABILITIES } from '../providers/provider-catalog';
 import { ProviderRegistry } from '../providers/provider-registry';
@@ -142,10 +143,10 @@ export class PaymentsService {
   /**
    * Applies a PaymentSucceeded event, exactly once by event id: the order's most recent PENDING attempt with that
    * provider becomes SUCCEEDED. Anything else (no pending attempt, a transaction already recorded) changes nothing
-   * and is logged: attempts only ever move forward.
+   * and is logged: attempts only ever move forward. Joins the consumer's shared transaction when there is one.
    */
   async markSucceeded(eventId: string, payment: PaymentSucceededV1): Promise<PaymentSucceededOutcome> {
-    const outcome = await this.dataSource.transaction(async (manager): Promise<PaymentSucceededOutcome> => {
+    const outcome = await inTransaction(this.dataSource, async (manager): Promise<PaymentSucceededOutcome> => {
       if (!(await recordInInbox(manager, PAYMENT_GATEWAY_CONSUMER, eventId, Topics.PaymentSucceeded))) {
         return { status: 'duplicate' };
       }
@@ -169,14 +170,22 @@ export class PaymentsService {
       if (toSafeAmount(updated.amount) !== payment.amount || updated.currency !== payment.currency) {
         // Recorded all the same: the provider did take the money. Whether it matches the order is the
         // order-service's decision (it refunds anomalies); here it is worth a warning for reconciliation.
-        this.logger.warn({
-          eventId,
-          paymentId: updated.id,
-          msg: `paid ${payment.currency} ${payment.amount} for order ${payment.orderNo} differs from the attempt's ${updated.currency} ${updated.amount}`,
-        });
+        afterCommit(() =>
+          this.logger.warn({
+            eventId,
+            paymentId: updated.id,
+            msg: `paid ${payment.currency} ${payment.amount} for order ${payment.orderNo} differs from the attempt's ${updated.currency} ${updated.amount}`,
+          }),
+        );
       }
       return { status: 'applied', paymentId: updated.id };
     });
+    // Counted and logged once the outcome is durable: a batch rolled back and applied again must not count twice.
+    afterCommit(() => this.reportSucceeded(eventId, payment, outcome));
+    return outcome;
+  }
+
+  private reportSucceeded(eventId: string, payment: PaymentSucceededV1, outcome: PaymentSucceededOutcome): void {
     const context = { eventId, orderNo: payment.orderNo, provider: payment.provider };
     switch (outcome.status) {
       case 'applied':
@@ -201,7 +210,6 @@ export class PaymentsService {
         });
         break;
     }
-    return outcome;
   }
 
   private providerFor(request: CreatePaymentDto): ProviderClient {
