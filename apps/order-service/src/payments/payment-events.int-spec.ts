@@ -327,4 +327,30 @@ describe('order-service applies PaymentSucceeded', () => {
     expect(await dataSource.query('SELECT count(*)::int AS n FROM order_timeline')).toEqual(before);
     expect(await outboxCount(Topics.OrderPaid, '20251127000000UNKNOWN01')).toBe(0);
   });
+  it('applies a burst of events in shared transactions, each exactly once, a repeat and a broken one among them', async () => {
+    const placed = await Promise.all(Array.from({ length: 30 }, () => newOrder()));
+    const events = placed.map(({ orderNo }) => paymentSucceeded(orderNo));
+    const broken = paymentSucceeded(placed[7].orderNo, { amount: 'a lot' });
+    // One send: each partition's share lands as one record batch, fetched and applied together.
+    await publish(...events.slice(0, 15), events[3], broken, ...events.slice(15));
+    await allConsumed();
+
+    const orderNos = placed.map((o) => o.orderNo);
+    const rows: { status: string; paid: number; outbox: number; tx: string }[] = await dataSource.query(
+      `SELECT o.status, o.xmin::text AS tx,
+         (SELECT count(*)::int FROM order_timeline t WHERE t.order_id = o.id AND t.event = 'paid') AS paid,
+         (SELECT count(*)::int FROM outbox_events e WHERE e.message_key = o.order_no AND e.topic = $2) AS outbox
+       FROM orders o WHERE o.order_no = ANY($1)`,
+      [orderNos, Topics.OrderPaid],
+    );
+    expect(rows).toHaveLength(30);
+    expect(rows.every((r) => r.status === 'PAID' && r.paid === 1 && r.outbox === 1)).toBe(true);
+    // Fewer transactions than events: orders paid by one batch share the transaction that paid them.
+    expect(new Set(rows.map((r) => r.tx)).size).toBeLessThan(30);
+    const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM inbox_events WHERE event_id = ANY($1)', [
+      [...events.map((e) => e.eventId), broken.eventId],
+    ]);
+    // Every event once; the broken one (dead-lettered) never.
+    expect(n).toBe(30);
+  });
 });
