@@ -10,7 +10,7 @@ interface SharedTransaction {
   manager: EntityManager;
   afterCommit: (() => void)[];
   /** The first failure of a unit of work, even one its caller caught: the shared transaction must not commit. */
-  failure?: unknown;
+  failure?: Error;
 }
 
 const current = new AsyncLocalStorage<SharedTransaction>();
@@ -31,7 +31,7 @@ export async function inTransaction<T>(
     return await work(shared.manager);
   } catch (error) {
     // PostgreSQL has aborted the transaction (or the work is half done): whoever catches this, nothing commits.
-    shared.failure ??= error;
+    shared.failure ??= error instanceof Error ? error : new Error(`unit of work failed: ${JSON.stringify(error)}`);
     throw error;
   }
 }
@@ -59,7 +59,7 @@ export async function withSharedTransaction(dataSource: DataSource, work: () => 
   await dataSource.transaction(async (manager) => {
     const shared: SharedTransaction = { dataSource, manager, afterCommit: callbacks };
     await current.run(shared, work);
-    if (shared.failure !== undefined) throw shared.failure;
+    if (shared.failure) throw shared.failure;
   });
   for (const fn of callbacks) fn();
 }

@@ -1,3 +1,5 @@
+// First: before anything imports `http` as ESM (see lean-http.ts).
+import './lean-http';
 export { ConfigError, loadConfig } from './config';
 export { ServiceConfig } from './service-config';
 export { createLogger, NestPinoLogger } from './logger';
