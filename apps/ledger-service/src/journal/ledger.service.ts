@@ -11,7 +11,7 @@ import { recordInInbox } from '@shop/messaging';
 import { inTransaction } from '@shop/persistence';
 import { Accounts } from './accounts';
 import { toSafeAmount } from './amount';
-import { JournalEntryEntity, type EntrySide } from './journal-entry.entity';
+import type { EntrySide } from './journal-entry.entity';
 import { LedgerError } from './ledger.error';
 import { assertBalanced, type Posting, type PostingResult } from './posting';
 
@@ -143,31 +143,39 @@ export class LedgerService {
   async post(manager: EntityManager, posting: Posting): Promise<PostingResult> {
     assertBalanced(posting);
     const codes = [...new Set(posting.entries.map((e) => e.account))];
-    const known: { code: string }[] = await manager.query('SELECT code FROM accounts WHERE code = ANY($1)', [codes]);
-    const unknown = codes.filter((code) => !known.some((k) => k.code === code));
-    if (unknown.length > 0) {
+    // One round trip: the accounts are checked, then the transaction and its entries written only if all exist.
+    const [row]: { id: string | null; known: number }[] = await manager.query(
+      `WITH known AS (
+         SELECT count(*)::int AS n FROM accounts WHERE code = ANY($5::varchar[])
+       ), tx AS (
+         INSERT INTO journal_transactions (event_id, kind, order_no, description)
+         SELECT $1, $2, $3, $4 FROM known WHERE known.n = cardinality($5::varchar[])
+         ON CONFLICT (event_id) DO NOTHING RETURNING id
+       ), entries AS (
+         INSERT INTO journal_entries (transaction_id, account_code, side, amount, currency)
+         SELECT tx.id, e.* FROM tx, unnest($6::varchar[], $7::varchar[], $8::bigint[], $9::char(3)[]) AS e
+       )
+       SELECT (SELECT id FROM tx) AS id, (SELECT n FROM known) AS known`,
+      [
+        posting.eventId,
+        posting.kind,
+        posting.orderNo,
+        posting.description,
+        codes,
+        posting.entries.map((e) => e.account),
+        posting.entries.map((e) => e.side),
+        posting.entries.map((e) => String(e.amount)),
+        posting.entries.map((e) => e.currency),
+      ],
+    );
+    if (row.known !== codes.length) {
+      const known: { code: string }[] = await manager.query('SELECT code FROM accounts WHERE code = ANY($1)', [codes]);
+      const unknown = codes.filter((code) => !known.some((k) => k.code === code));
       throw new LedgerError('LEDGER_UNKNOWN_ACCOUNT', `Unknown account(s): ${unknown.join(', ')}`, {
         accounts: unknown,
       });
     }
-    const inserted: { id: string }[] = await manager.query(
-      `INSERT INTO journal_transactions (event_id, kind, order_no, description) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (event_id) DO NOTHING RETURNING id`,
-      [posting.eventId, posting.kind, posting.orderNo, posting.description],
-    );
-    const transactionId = inserted[0]?.id;
-    if (!transactionId) return { status: 'duplicate' };
-    await manager.insert(
-      JournalEntryEntity,
-      posting.entries.map((e) => ({
-        transactionId,
-        accountCode: e.account,
-        side: e.side,
-        amount: String(e.amount),
-        currency: e.currency,
-      })),
-    );
-    return { status: 'posted', transactionId };
+    return row.id === null ? { status: 'duplicate' } : { status: 'posted', transactionId: row.id };
   }
 
   /** Every entry of every journal transaction of an order, oldest first, debits before credits; [] if none. */

@@ -331,6 +331,52 @@ export class OrdersRepository {
     return affected === 1;
   }
 
+  /**
+   * transition, its timeline entry and its event in the outbox in one statement, one round trip: the entry and
+   * the event are written only when the order moved (the conditional update matched). Answers whether it moved.
+   * `outbox` is an outboxRow (event id, topic, key, envelope); a repeated event id adds no second row.
+   */
+  async transitionRecorded(
+    manager: EntityManager,
+    move: { orderNo: string; from: OrderStatus; to: OrderStatus; changes?: TransitionChanges },
+    entry: { event: string; detail: Record<string, unknown> | null; actor?: string },
+    outbox: [eventId: string, topic: string, key: string, envelope: string],
+  ): Promise<boolean> {
+    const { orderNo, from, to, changes = {} } = move;
+    if (!canTransition(from, to)) {
+      throw new OrderError(
+        'ORDER_TRANSITION_NOT_ALLOWED',
+        `Order ${orderNo} cannot move from ${from} to ${to}`,
+        HttpStatus.CONFLICT,
+      );
+    }
+    const columns = Object.keys(changes) as (keyof TransitionChanges)[];
+    // $1-$3 the move, $4-$6 the entry, $7-$10 the outbox row, then the changed columns.
+    const sets = columns.map((column, i) => `, ${column} = $${i + 11}`).join('');
+    const rows: { moved: number }[] = await manager.query(
+      `WITH moved AS (
+         UPDATE orders SET status = $3, updated_at = now()${sets} WHERE order_no = $1 AND status = $2 RETURNING id
+       ), entry AS (
+         INSERT INTO order_timeline (order_id, event, detail, actor) SELECT id, $4, $5, $6 FROM moved
+       ), event AS (
+         INSERT INTO outbox_events (event_id, topic, message_key, envelope)
+         SELECT $7, $8, $9, $10 FROM moved ON CONFLICT (event_id) DO NOTHING
+       )
+       SELECT count(*)::int AS moved FROM moved`,
+      [
+        orderNo,
+        from,
+        to,
+        entry.event,
+        entry.detail === null ? null : JSON.stringify(entry.detail),
+        entry.actor ?? SYSTEM_ACTOR,
+        ...outbox,
+        ...columns.map((c) => changes[c]),
+      ],
+    );
+    return rows[0].moved === 1;
+  }
+
   /** Sets the order's running total of succeeded refunds (the database keeps it within 0..total). */
   async setRefundedAmount(manager: EntityManager, orderId: string, refundedAmount: number): Promise<void> {
     await manager.query('UPDATE orders SET refunded_amount = $2, updated_at = now() WHERE id = $1', [

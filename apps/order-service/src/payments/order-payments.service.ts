@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { OrderPaidV1, Topics, deterministicEventId, type PaymentSucceededV1 } from '@shop/contracts';
-import { MessagingService, addToOutbox, recordInInbox } from '@shop/messaging';
+import { MessagingService, outboxRow, recordInInbox } from '@shop/messaging';
 import { Money, parseCurrency } from '@shop/money';
 import { afterCommit, inTransaction } from '@shop/persistence';
 import { OrdersRepository, type OrderRecord } from '../orders/orders.repository';
@@ -107,14 +107,6 @@ export class OrderPaymentsService {
         await writePaymentAnomaly(manager, type, payment, { statusAtArrival: order.status, paidBy, eventId });
         return 'after-final-state';
       }
-      const moved = await this.orders.transition(manager, order.orderNo, 'PENDING_PAYMENT', 'PAID', {
-        paid_at: payment.paidAt,
-        payment_provider: payment.provider,
-        provider_transaction_id: payment.providerTransactionId,
-      });
-      // Cannot happen under the row lock; if it ever does, failing lets the consumer retry on fresh state.
-      if (!moved) throw new Error(`order ${order.orderNo} left PENDING_PAYMENT while locked`);
-      await this.orders.addTimelineEntry(manager, order.id, 'paid', seen);
       const paid: OrderPaidV1 = {
         orderNo: order.orderNo,
         customerId: order.customerId,
@@ -124,15 +116,32 @@ export class OrderPaymentsService {
         currency: payment.currency,
         paidAt: payment.paidAt,
       };
-      await addToOutbox(manager, ORDER_SERVICE, {
-        topic: Topics.OrderPaid,
-        type: OrderPaidV1.type,
-        version: OrderPaidV1.version,
-        key: order.orderNo,
-        // An order is paid once; the deterministic id turns any second attempt into a no-op in the outbox.
-        eventId: deterministicEventId(ORDER_SERVICE, order.orderNo, OrderPaidV1.type),
-        payload: paid,
-      });
+      // The move, its "paid" entry and OrderPaid in one round trip.
+      const moved = await this.orders.transitionRecorded(
+        manager,
+        {
+          orderNo: order.orderNo,
+          from: 'PENDING_PAYMENT',
+          to: 'PAID',
+          changes: {
+            paid_at: payment.paidAt,
+            payment_provider: payment.provider,
+            provider_transaction_id: payment.providerTransactionId,
+          },
+        },
+        { event: 'paid', detail: seen },
+        outboxRow(ORDER_SERVICE, {
+          topic: Topics.OrderPaid,
+          type: OrderPaidV1.type,
+          version: OrderPaidV1.version,
+          key: order.orderNo,
+          // An order is paid once; the deterministic id turns any second attempt into a no-op in the outbox.
+          eventId: deterministicEventId(ORDER_SERVICE, order.orderNo, OrderPaidV1.type),
+          payload: paid,
+        }),
+      );
+      // Cannot happen under the row lock; if it ever does, failing lets the consumer retry on fresh state.
+      if (!moved) throw new Error(`order ${order.orderNo} left PENDING_PAYMENT while locked`);
       return 'paid';
     });
     // Every outcome but these wrote an event (OrderPaid or PaymentAnomalyDetected) worth publishing now.

@@ -397,6 +397,21 @@ describe('payment-gateway with Alipay', () => {
       expect(await updatedAt()).toEqual(firstChange);
       const inbox = await dataSource.query('SELECT consumer FROM inbox_events WHERE event_id = $1', [event.eventId]);
       expect(inbox).toEqual([{ consumer: 'payment-gateway' }]);
+      // The money is captured once, as paid: what refunds of this payment may draw on.
+      const captured = await dataSource.query(
+        `SELECT order_no, amount::int AS amount, currency, reserved_amount::int AS reserved, captured_at
+         FROM captured_payments WHERE provider = 'alipay' AND provider_transaction_id = $1`,
+        [event.payload.providerTransactionId],
+      );
+      expect(captured).toEqual([
+        {
+          order_no: orderNo,
+          amount: event.payload.amount,
+          currency: event.payload.currency,
+          reserved: 0,
+          captured_at: new Date(String(event.payload.paidAt)),
+        },
+      ]);
     });
 
     it('never move a succeeded attempt: a second event for the same transaction, or a late one, changes nothing', async () => {

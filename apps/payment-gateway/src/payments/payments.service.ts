@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Topics, type PaymentSucceededV1, type ProviderName } from '@shop/contracts';
-import { recordInInbox } from '@shop/messaging';
 import { Money } from '@shop/money';
 import { afterCommit, inTransaction } from '@shop/persistence';
 import { type CreatePaymentResult, type ProviderClient, ProviderError } from '@shop/providers';
@@ -16,7 +15,6 @@ import { PaymentError } from './payment.error';
 import type { CreatedPaymentView, PaymentAttemptView, PaymentSucceededOutcome } from './payment.views';
 import { PaymentMetrics } from './payment-metrics';
 import { ProviderRequestLog } from './provider-request-log';
-import { recordCapture } from '../refunds/captured-payments';
 
 /** The inbox name (and consumer group) under which the payment-gateway records the events it applied. */
 export const PAYMENT_GATEWAY_CONSUMER = 'payment-gateway';
@@ -147,13 +145,32 @@ export class PaymentsService {
    */
   async markSucceeded(eventId: string, payment: PaymentSucceededV1): Promise<PaymentSucceededOutcome> {
     const outcome = await inTransaction(this.dataSource, async (manager): Promise<PaymentSucceededOutcome> => {
-      if (!(await recordInInbox(manager, PAYMENT_GATEWAY_CONSUMER, eventId, Topics.PaymentSucceeded))) {
-        return { status: 'duplicate' };
-      }
-      // Every verified payment is captured money, whether it pays the order or turns out an anomaly: refunds
-      // draw on it.
-      await recordCapture(manager, payment);
-      await lockOrder(manager, payment.orderNo);
+      // One round trip, for a fresh event only: the inbox row, the captured money (every verified payment is
+      // captured money, whether it pays the order or turns out an anomaly: refunds draw on it), then the order's
+      // lock. The statements after it see whatever the lock waited for (READ COMMITTED: a snapshot each).
+      const [{ fresh }]: { fresh: number }[] = await manager.query(
+        `WITH inbox AS (
+           INSERT INTO inbox_events (consumer, event_id, topic) VALUES ($1, $2, $3)
+           ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id
+         ), capture AS (
+           INSERT INTO captured_payments (provider, provider_transaction_id, order_no, amount, currency, captured_at)
+           SELECT $4, $5, $6, $7, $8, $9 FROM inbox ON CONFLICT DO NOTHING
+         )
+         SELECT count(*)::int AS fresh FROM inbox, LATERAL (SELECT pg_advisory_xact_lock($10, hashtext($6))) AS locked`,
+        [
+          PAYMENT_GATEWAY_CONSUMER,
+          eventId,
+          Topics.PaymentSucceeded,
+          payment.provider,
+          payment.providerTransactionId,
+          payment.orderNo,
+          payment.amount,
+          payment.currency,
+          payment.paidAt,
+          ORDER_LOCK_NAMESPACE,
+        ],
+      );
+      if (fresh === 0) return { status: 'duplicate' };
       // A second event for the same provider transaction (another event id) was already applied: not a new payment.
       const [recorded]: { id: string }[] = await manager.query(
         `SELECT id FROM payment_attempts WHERE provider = $1 AND provider_transaction_id = $2`,
