@@ -68,3 +68,42 @@ describe('OutboxRelay wake-ups', () => {
     await relay.stop();
   });
 });
+
+describe('OutboxRelay linger', () => {
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] }));
+  afterEach(() => jest.useRealTimers());
+
+  it('starts the pass after a nudge lingerMs later, with every nudge of that window in one pass', async () => {
+    const relay = new OutboxRelay(
+      {} as DataSource,
+      {} as Producer,
+      { brokers: ['127.0.0.1:1'], clientId: 'unit', topicPrefix: '' },
+      pino({ level: 'silent' }),
+      { pollIntervalMs: 60_000, lingerMs: 5 },
+    );
+    let passes = 0;
+    jest.spyOn(relay, 'publishBatch').mockImplementation(async () => {
+      passes += 1;
+      return 1;
+    });
+    relay.start();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(passes).toBe(1);
+
+    // Three commits within the window: one pass, 5 ms after the first of them.
+    relay.nudge();
+    await jest.advanceTimersByTimeAsync(2);
+    relay.nudge();
+    await jest.advanceTimersByTimeAsync(2);
+    relay.nudge();
+    expect(passes).toBe(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(passes).toBe(2);
+    // Nothing new: back to the poll.
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(passes).toBe(2);
+    const stopped = relay.stop();
+    await jest.advanceTimersByTimeAsync(0);
+    await stopped;
+  });
+});
