@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { OrderPaidV1, Topics, deterministicEventId, type PaymentSucceededV1 } from '@shop/contracts';
-import { MessagingService, outboxRow, recordInInbox } from '@shop/messaging';
+import { MessagingService, outboxRow } from '@shop/messaging';
 import { Money, parseCurrency } from '@shop/money';
 import { afterCommit, inTransaction } from '@shop/persistence';
 import { OrdersRepository, type OrderRecord } from '../orders/orders.repository';
@@ -47,10 +47,14 @@ export class OrderPaymentsService {
    */
   async applyPaymentSucceeded(eventId: string, payment: PaymentSucceededV1): Promise<PaymentOutcome> {
     const outcome = await inTransaction(this.dataSource, async (manager): Promise<PaymentOutcome> => {
-      if (!(await recordInInbox(manager, ORDER_CONSUMER, eventId, Topics.PaymentSucceeded))) return 'duplicate';
-      // The lock serialises different events for one order (two replicas, a callback and a query result):
-      // the second sees what the first did.
-      const order = await this.orders.find(manager, payment.orderNo, { forUpdate: true });
+      // The inbox row, then the order's row lock, in one round trip. The lock serialises different events for one
+      // order (two replicas, a callback and a query result): the second sees what the first did.
+      const { fresh, order } = await this.orders.recordEventAndLock(
+        manager,
+        { consumer: ORDER_CONSUMER, eventId, topic: Topics.PaymentSucceeded },
+        payment.orderNo,
+      );
+      if (!fresh) return 'duplicate';
       if (!order) return 'unknown-order';
       // The very transaction that paid the order, in any later state too (SHIPPED, REFUNDED): not a second
       // payment, so never a DUPLICATE_PAYMENT (an active query of a shipped order's payment is harmless).
