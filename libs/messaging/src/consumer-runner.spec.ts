@@ -291,13 +291,13 @@ describe('ConsumerRunner shared transactions', () => {
       },
     );
     await runner.start();
-    const feed = async (onTopic: string, values: Buffer[]) => {
+    const feed = async (onTopic: string, values: Buffer[], partition = 1) => {
       const resolved: string[] = [];
       const commits: unknown[] = [];
       await eachBatch!({
         batch: {
           topic: onTopic,
-          partition: 1,
+          partition,
           messages: values.map((value, i) => ({ offset: String(20 + i), value })),
         },
         isRunning: () => true,
@@ -323,7 +323,7 @@ describe('ConsumerRunner shared transactions', () => {
   it('splits a batch into transactions of at most maxEvents', async () => {
     const { runner, feed, log } = await started({ maxEvents: 2 });
     await feed(topic, [envelope(1), envelope(2), envelope(3), envelope(4), envelope(5)]);
-    expect(log).toEqual(['begin', '20', '21', 'commit', 'begin', '22', '23', 'commit', 'alone:24']);
+    expect(log).toEqual(['begin', '20', '21', 'commit', 'begin', '22', '23', 'commit', 'begin', '24', 'commit']);
     await runner.stop();
   });
 
@@ -355,6 +355,31 @@ describe('ConsumerRunner shared transactions', () => {
     await feed(topic, [envelope(1), envelope(2), Buffer.from('not json'), envelope(4, 2), envelope(5), envelope(6)]);
     expect(log).toEqual(['begin', '20', '21', 'commit', 'begin', '24', '25', 'commit']);
     expect(deadLettered).toEqual(['22', '23']);
+    await runner.stop();
+  });
+  it('joins the runs of partitions that arrive during a shared transaction into the next one (group commit)', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { runner, feed, log } = await started({
+      // The first transaction waits until the other partitions' batches have arrived.
+      handler: async (offset) => {
+        if (log.length === 1 && offset === '20') await held;
+      },
+    });
+    const first = feed(topic, [envelope(1)], 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = feed(topic, [envelope(2)], 3);
+    const third = feed(topic, [envelope(3), envelope(4)], 5);
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    const results = await Promise.all([first, second, third]);
+    // Offsets 20 of partition 0 first; then partition 3's 20 and partition 5's 20, 21 in one transaction.
+    expect(log).toEqual(['begin', '20', 'commit', 'begin', '20', '20', '21', 'commit']);
+    expect(results.map((r) => r.commits)).toEqual([
+      [{ topics: [{ topic, partitions: [{ partition: 0, offset: '21' }] }] }],
+      [{ topics: [{ topic, partitions: [{ partition: 3, offset: '21' }] }] }],
+      [{ topics: [{ topic, partitions: [{ partition: 5, offset: '22' }] }] }],
+    ]);
     await runner.stop();
   });
 });

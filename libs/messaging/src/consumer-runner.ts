@@ -41,8 +41,9 @@ export interface ConsumerRunnerOptions {
   partitionsConsumedConcurrently?: number;
   metrics?: ConsumerMetrics;
   /**
-   * Applies consecutive events of these topics in one database transaction per fetched batch (see
-   * withSharedTransaction in @shop/persistence): one commit for up to maxEvents events instead of one each.
+   * Applies consecutive events of these topics in shared database transactions (see withSharedTransaction in
+   * @shop/persistence): one commit for up to maxEvents events, from one partition's batch or several, instead of
+   * one each.
    * Only for handlers that reach the database solely through inTransaction. A batch that fails in its shared
    * transaction is rolled back and applied again one event at a time, with the usual retries and dead letters.
    */
@@ -62,6 +63,14 @@ export interface SharedTransactionOptions {
 interface ParsedMessage {
   message: KafkaMessage;
   envelope: EventEnvelope;
+}
+
+/** A partition's run of events waiting for the next shared transaction, and how to tell its batch the outcome. */
+interface QueuedRun {
+  topic: string;
+  partition: number;
+  run: ParsedMessage[];
+  done: (applied: boolean) => void;
 }
 
 /** A partition whose next message keeps failing, as readiness reports it. */
@@ -104,6 +113,9 @@ export class ConsumerRunner {
   /** Keyed by "<physical topic>|<partition>": at most one failing message per partition, its first unapplied. */
   private readonly failing = new Map<string, Failing>();
   private readonly wakeOnStop = new Set<() => void>();
+  /** Runs waiting for the next shared transaction, and whether one is being applied now. */
+  private readonly sharedQueue: QueuedRun[] = [];
+  private sharedFlushing = false;
   /** Set while a consumer that kafkajs gave up on is being replaced (readiness reports it). */
   private crashed?: { since: number; reason: string };
 
@@ -252,7 +264,7 @@ export class ConsumerRunner {
       for (let i = 0; i < messages.length;) {
         if (!payload.isRunning() || payload.isStale()) break;
         const run = i >= singleUntil ? this.sharedRun(topic, partition, messages, i) : [];
-        if (run.length > 1) {
+        if (run.length > 0) {
           if (await this.applyShared(topic, partition, run)) {
             for (const { message } of run) payload.resolveOffset(message.offset);
             next = (BigInt(run[run.length - 1].message.offset) + 1n).toString();
@@ -298,31 +310,71 @@ export class ConsumerRunner {
     return run;
   }
 
-  /** Applies a run of events in one shared transaction; answers false (rolled back) when any of them failed. */
-  private async applyShared(topic: string, partition: number, run: ParsedMessage[]): Promise<boolean> {
-    const logical = this.logicalByPhysical.get(topic) ?? topic;
-    const handler = this.options.handlers[logical];
+  /**
+   * Applies a run of events in a shared transaction; answers false (rolled back) when any event of that
+   * transaction failed. Runs of other partitions that arrive while a shared transaction is being applied wait and
+   * then go together in the next one (a group commit), so that at moderate load, when each partition's batch
+   * holds an event or two, a commit still covers several. Each partition waits for its own run, so its order holds.
+   */
+  private applyShared(topic: string, partition: number, run: ParsedMessage[]): Promise<boolean> {
+    return new Promise((done) => {
+      this.sharedQueue.push({ topic, partition, run, done });
+      if (!this.sharedFlushing) void this.flushShared();
+    });
+  }
+
+  private async flushShared(): Promise<void> {
+    this.sharedFlushing = true;
+    try {
+      const maxEvents = this.options.sharedTransaction?.maxEvents ?? 100;
+      while (this.sharedQueue.length > 0) {
+        // Whole runs, at least one, up to maxEvents events in all.
+        let events = 0;
+        let take = 0;
+        while (
+          take < this.sharedQueue.length &&
+          (take === 0 || events + this.sharedQueue[take].run.length <= maxEvents)
+        ) {
+          events += this.sharedQueue[take].run.length;
+          take += 1;
+        }
+        const group = this.sharedQueue.splice(0, take);
+        const applied = await this.applyGroup(group);
+        for (const queued of group) queued.done(applied);
+      }
+    } finally {
+      this.sharedFlushing = false;
+    }
+  }
+
+  private async applyGroup(group: QueuedRun[]): Promise<boolean> {
     try {
       await this.options.sharedTransaction!.run(async () => {
-        for (const { message, envelope } of run) {
-          const event = { topic: logical, partition, offset: message.offset, envelope };
-          await this.traced(topic, message, event, async () => {
-            await handler(event);
-            return true;
-          });
+        for (const { topic, partition, run } of group) {
+          const logical = this.logicalByPhysical.get(topic) ?? topic;
+          const handler = this.options.handlers[logical];
+          for (const { message, envelope } of run) {
+            const event = { topic: logical, partition, offset: message.offset, envelope };
+            await this.traced(topic, message, event, async () => {
+              await handler(event);
+              return true;
+            });
+          }
         }
       });
       return true;
     } catch (error) {
       this.logger.warn(
         {
-          topic: logical,
-          partition,
-          fromOffset: run[0].message.offset,
-          toOffset: run[run.length - 1].message.offset,
+          runs: group.map(({ topic, partition, run }) => ({
+            topic: this.logicalByPhysical.get(topic) ?? topic,
+            partition,
+            fromOffset: run[0].message.offset,
+            toOffset: run[run.length - 1].message.offset,
+          })),
           reason: error instanceof Error ? error.message : String(error),
         },
-        'a batch failed in its shared transaction and was rolled back; applying its events one at a time',
+        'a shared transaction failed and was rolled back; applying its events one at a time',
       );
       return false;
     }
