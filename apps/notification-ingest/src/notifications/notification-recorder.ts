@@ -76,11 +76,8 @@ export class NotificationRecorder {
   ): Promise<RecordedNotification | undefined> {
     if (notification.kind !== 'payment-succeeded' || notification.replayKey !== undefined) return undefined;
     if (notification.orderNo === '') return undefined;
-    const order = await this.knownOrders.find(this.dataSource.manager, notification.orderNo);
-    if (order === undefined) return undefined;
-    const classification = classify(notification, order);
     const event = paymentSucceededEvent({
-      orderNo: order.orderNo,
+      orderNo: notification.orderNo,
       provider: notification.provider,
       providerTransactionId: notification.providerTransactionId,
       amount: notification.amount.amount,
@@ -89,15 +86,31 @@ export class NotificationRecorder {
     });
     const outbox = outboxRow(INGEST_PRODUCER, event);
     const [eventId] = outbox;
-    const [row]: { stored: number; written: number }[] = await this.dataSource.query(
-      `WITH stored AS (${INSERT_NOTIFICATION}), written AS (
-         INSERT INTO outbox_events (event_id, topic, message_key, envelope)
-         SELECT $17, $18, $19, $20 FROM stored
-         ON CONFLICT (event_id) DO NOTHING RETURNING id
-       )
-       SELECT (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM written)::int AS written`,
-      [...notificationRow(notification, receipt, classification, eventId), ...outbox],
-    );
+    // The row's classification comes from the known order, in the statement (as classify() decides it for a
+    // payment: the amount and currency match the order's, or not); no known order, nothing is written.
+    const values = notificationRow(notification, receipt, 'payment', eventId);
+    values.splice(CLASSIFICATION_PARAM, 1);
+    const [row]: { known: number; stored: number; written: number; classification: NotificationClassification }[] =
+      await this.dataSource.query(
+        `WITH k AS (
+           SELECT CASE WHEN total_amount = $10 AND currency = $11 THEN 'payment' ELSE 'amount_mismatch' END
+             AS classification
+           FROM known_orders WHERE order_no = $5
+         ), stored AS (
+           ${INSERT_NOTIFICATION_COLUMNS}
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, k.classification, $12, $13, $14, $15 FROM k
+           ON CONFLICT (provider, notification_key) DO NOTHING RETURNING id
+         ), written AS (
+           INSERT INTO outbox_events (event_id, topic, message_key, envelope)
+           SELECT $16, $17, $18, $19 FROM stored
+           ON CONFLICT (event_id) DO NOTHING RETURNING id
+         )
+         SELECT (SELECT count(*) FROM k)::int AS known, (SELECT classification FROM k) AS classification,
+           (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM written)::int AS written`,
+        [...values, ...outbox],
+      );
+    if (row.known === 0) return undefined;
+    const { classification } = row;
     if (row.stored === 0) return { outcome: 'duplicate', classification: undefined, eventId: undefined };
     // Not written: an earlier notification of the same payment already confirmed it (see recordInTransaction).
     if (row.written === 0) return { outcome: 'duplicate', classification, eventId };
@@ -174,11 +187,14 @@ export class NotificationRecorder {
 }
 
 /** Stores a notification unless the same one (provider and notification key) is stored; answers its id if stored. */
-const INSERT_NOTIFICATION = `
+const INSERT_NOTIFICATION_COLUMNS = `
   INSERT INTO provider_notifications (provider, notification_key, raw_body, fields, order_no, provider_transaction_id,
-    trade_status, kind, paid_at, amount, currency, classification, event_id, received_at, source_ip, trace_parent)
+    trade_status, kind, paid_at, amount, currency, classification, event_id, received_at, source_ip, trace_parent)`;
+const INSERT_NOTIFICATION = `${INSERT_NOTIFICATION_COLUMNS}
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
   ON CONFLICT (provider, notification_key) DO NOTHING RETURNING id`;
+/** The index of the classification among notificationRow's values ($12). */
+const CLASSIFICATION_PARAM = 11;
 
 /** The parameters $1-$16 of INSERT_NOTIFICATION. */
 function notificationRow(
