@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { RefundNotifiedV1, Topics, paymentSucceededEventId, refundNotifiedEventId } from '@shop/contracts';
+import {
+  ContractViolationError,
+  RefundNotifiedV1,
+  Topics,
+  paymentSucceededEventId,
+  refundNotifiedEventId,
+} from '@shop/contracts';
 import { MessagingService, addToOutbox, outboxRow } from '@shop/messaging';
 import type { VerifiedNotification } from '@shop/providers';
 import { traceparentOf } from '@shop/runtime';
@@ -76,14 +82,22 @@ export class NotificationRecorder {
   ): Promise<RecordedNotification | undefined> {
     if (notification.kind !== 'payment-succeeded' || notification.replayKey !== undefined) return undefined;
     if (notification.orderNo === '') return undefined;
-    const event = paymentSucceededEvent({
-      orderNo: notification.orderNo,
-      provider: notification.provider,
-      providerTransactionId: notification.providerTransactionId,
-      amount: notification.amount.amount,
-      currency: notification.amount.currency,
-      paidAt: notification.paidAt ?? receipt.receivedAt,
-    });
+    let event: ReturnType<typeof paymentSucceededEvent>;
+    try {
+      event = paymentSucceededEvent({
+        orderNo: notification.orderNo,
+        provider: notification.provider,
+        providerTransactionId: notification.providerTransactionId,
+        amount: notification.amount.amount,
+        currency: notification.amount.currency,
+        paidAt: notification.paidAt ?? receipt.receivedAt,
+      });
+    } catch (error) {
+      // Built before the order is known (it is read inside the statement): a notification the event contract
+      // refuses (an order number no order can have, say) goes the locked way, which decides it as it always did.
+      if (error instanceof ContractViolationError) return undefined;
+      throw error;
+    }
     const outbox = outboxRow(INGEST_PRODUCER, event);
     const [eventId] = outbox;
     // The row's classification comes from the known order, in the statement (as classify() decides it for a
