@@ -338,20 +338,9 @@ export class OrdersRepository {
     to: OrderStatus,
     changes: TransitionChanges = {},
   ): Promise<boolean> {
-    if (!canTransition(from, to)) {
-      throw new OrderError(
-        'ORDER_TRANSITION_NOT_ALLOWED',
-        `Order ${orderNo} cannot move from ${from} to ${to}`,
-        HttpStatus.CONFLICT,
-      );
-    }
-    const columns = Object.keys(changes) as (keyof TransitionChanges)[];
-    const sets = columns.map((column, i) => `, ${column} = $${i + 4}`).join('');
+    const update = transitionUpdate(orderNo, from, to, changes, 4);
     // For UPDATE, TypeORM's Postgres driver answers [rows, affectedCount], not the rows alone.
-    const [, affected]: [unknown[], number] = await manager.query(
-      `UPDATE orders SET status = $3, updated_at = now()${sets} WHERE order_no = $1 AND status = $2`,
-      [orderNo, from, to, ...columns.map((c) => changes[c])],
-    );
+    const [, affected]: [unknown[], number] = await manager.query(update.sql, [orderNo, from, to, ...update.values]);
     return affected === 1;
   }
 
@@ -367,20 +356,10 @@ export class OrdersRepository {
     outbox: [eventId: string, topic: string, key: string, envelope: string],
   ): Promise<boolean> {
     const { orderNo, from, to, changes = {} } = move;
-    if (!canTransition(from, to)) {
-      throw new OrderError(
-        'ORDER_TRANSITION_NOT_ALLOWED',
-        `Order ${orderNo} cannot move from ${from} to ${to}`,
-        HttpStatus.CONFLICT,
-      );
-    }
-    const columns = Object.keys(changes) as (keyof TransitionChanges)[];
     // $1-$3 the move, $4-$6 the entry, $7-$10 the outbox row, then the changed columns.
-    const sets = columns.map((column, i) => `, ${column} = $${i + 11}`).join('');
+    const update = transitionUpdate(orderNo, from, to, changes, 11);
     const rows: { moved: number }[] = await manager.query(
-      `WITH moved AS (
-         UPDATE orders SET status = $3, updated_at = now()${sets} WHERE order_no = $1 AND status = $2 RETURNING id
-       ), entry AS (
+      `WITH moved AS (${update.sql} RETURNING id), entry AS (
          INSERT INTO order_timeline (order_id, event, detail, actor) SELECT id, $4, $5, $6 FROM moved
        ), event AS (
          INSERT INTO outbox_events (event_id, topic, message_key, envelope)
@@ -395,7 +374,7 @@ export class OrdersRepository {
         entry.detail === null ? null : JSON.stringify(entry.detail),
         entry.actor ?? SYSTEM_ACTOR,
         ...outbox,
-        ...columns.map((c) => changes[c]),
+        ...update.values,
       ],
     );
     return rows[0].moved === 1;
@@ -484,4 +463,30 @@ export class OrdersRepository {
       })),
     };
   }
+}
+
+/**
+ * The conditional UPDATE of a transition (order $1 from status $2 to $3, the changed columns from $firstChange on)
+ * and the values of those columns; refuses a move the state machine does not allow.
+ */
+function transitionUpdate(
+  orderNo: string,
+  from: OrderStatus,
+  to: OrderStatus,
+  changes: TransitionChanges,
+  firstChange: number,
+): { sql: string; values: unknown[] } {
+  if (!canTransition(from, to)) {
+    throw new OrderError(
+      'ORDER_TRANSITION_NOT_ALLOWED',
+      `Order ${orderNo} cannot move from ${from} to ${to}`,
+      HttpStatus.CONFLICT,
+    );
+  }
+  const columns = Object.keys(changes) as (keyof TransitionChanges)[];
+  const sets = columns.map((column, i) => `, ${column} = $${i + firstChange}`).join('');
+  return {
+    sql: `UPDATE orders SET status = $3, updated_at = now()${sets} WHERE order_no = $1 AND status = $2`,
+    values: columns.map((c) => changes[c]),
+  };
 }
