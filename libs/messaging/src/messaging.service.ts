@@ -44,6 +44,8 @@ export class MessagingService
   private readonly consumerMetrics: ConsumerMetrics;
   private readonly lagMetrics: ConsumerLagMetrics;
   private lagTimer?: NodeJS.Timeout;
+  /** The lag read in flight, awaited at shutdown so that it never outlives the service. */
+  private lagRefresh?: Promise<void>;
   private lagAdmin?: Admin;
 
   constructor(
@@ -80,7 +82,9 @@ export class MessagingService
     this.runners.push(runner);
     // Consumer groups start from the event transport, after bootstrap: the lag refresh starts with the first.
     if (!this.lagTimer) {
-      this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_MS);
+      this.lagTimer = setInterval(() => {
+        this.lagRefresh ??= this.refreshLag().finally(() => (this.lagRefresh = undefined));
+      }, LAG_REFRESH_MS);
       this.lagTimer.unref();
     }
     await runner.start();
@@ -135,6 +139,7 @@ export class MessagingService
   // in-flight requests still write are published on the next start: nothing is lost).
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.lagTimer);
+    await this.lagRefresh;
     await Promise.all(this.runners.map((r) => r.stop()));
     await this.relay?.stop();
   }
