@@ -152,10 +152,12 @@ function serviceEnv(service) {
   if (process.env[`${service.prefix}_DB_NAME`]) env.DB_NAME = process.env[`${service.prefix}_DB_NAME`];
   env.HOST ??= '127.0.0.1';
   env.NODE_ENV ??= 'development';
-  // The image's V8 setting (Dockerfile, docs/performance.md "Memory"), so the services run here as deployed.
+  // The image's V8 and malloc settings (Dockerfile, docs/performance.md "Memory"), so the services run here as
+  // deployed.
   env.NODE_OPTIONS = ['--max-semi-space-size=2', env.NODE_OPTIONS, '--disable-warning=TimeoutNegativeWarning']
     .filter(Boolean)
     .join(' ');
+  env.MALLOC_MMAP_THRESHOLD_ ??= '32768';
   return env;
 }
 
@@ -166,7 +168,7 @@ async function startService(service) {
   const env = serviceEnv(service);
   const database = env.DB_NAME ?? `shop_${service.name.replace(/-/g, '_')}`;
   if (replicas === 1) {
-    spawnProcess({ ...service, kind: 'service', database }, `dist/apps/${service.name}/src/main.js`, env, {
+    spawnProcess({ ...service, kind: 'service', database }, `dist/apps/${service.name}/main.cjs`, env, {
       url: `http://127.0.0.1:${env.PORT}`,
       readyPath: '/health/ready',
     });
@@ -178,7 +180,7 @@ async function startService(service) {
     const name = `${service.name}-${i}`;
     spawnProcess(
       { ...service, name, service: service.name, kind: 'service', database },
-      `dist/apps/${service.name}/src/main.js`,
+      `dist/apps/${service.name}/main.cjs`,
       { ...env, PORT: String(port), OTEL_SERVICE_NAME: env.OTEL_SERVICE_NAME ?? service.name },
       { url: `http://127.0.0.1:${port}`, readyPath: '/health/ready' },
     );

@@ -22,7 +22,7 @@ function allPids() {
 
 /**
  * The processes per group. Services are taken from `explicit` (name -> pid) when given, else found by their command
- * line (dist/apps/<name>/src/main.js; every instance when it runs in several, as with npm start -- --replicas 2).
+ * line (dist/apps/<name>/main.cjs, or the unbundled src/main.js; every instance when it runs in several, as with npm start -- --replicas 2).
  */
 export function findProcesses(explicit = {}) {
   const groups = Object.fromEntries([...SERVICES, 'kafka', 'postgres'].map((g) => [g, []]));
@@ -32,7 +32,9 @@ export function findProcesses(explicit = {}) {
     if (comm === 'postgres') groups.postgres.push(pid);
     else if (cmd.includes('kafka.Kafka')) groups.kafka.push(pid);
     else if (Object.keys(explicit).length === 0) {
-      const service = SERVICES.find((s) => cmd.includes(`dist/apps/${s}/src/main.js`));
+      const service = SERVICES.find(
+        (s) => cmd.includes(`dist/apps/${s}/main.cjs`) || cmd.includes(`dist/apps/${s}/src/main.js`),
+      );
       if (service) groups[service].push(pid);
     }
   }

@@ -275,6 +275,8 @@ describe('Dockerfile', () => {
   it('builds with npm ci and npm run build, and ships only production dependencies', () => {
     expect(dockerfile).toMatch(/npm ci(?! --omit)/);
     expect(dockerfile).toMatch(/npm run build/);
+    // npm run build ends with the per-service bundles, which need their script in the build stage.
+    expect(dockerfile).toMatch(/^COPY\s+scripts\/bundle\.mjs\s/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev|npm prune --omit=dev/);
     const copies = instr(runtime, 'COPY').join('\n');
     expect(copies).toMatch(/\/app\/dist\b/);
@@ -295,7 +297,8 @@ describe('Dockerfile', () => {
     expect(instr(runtime, 'ARG').join('\n')).toMatch(/ARG\s+APP\b/);
     expect(instr(runtime, 'ENV').join('\n')).toMatch(/APP=\$\{?APP\}?/);
     const cmd = instr(runtime, 'CMD').pop() ?? instr(runtime, 'ENTRYPOINT').pop();
-    expect(cmd).toMatch(/dist\/apps\/\$\{?APP[^/]*\/src\/main\.js/);
+    // The service's bundle (scripts/bundle.mjs), as npm start runs it.
+    expect(cmd).toMatch(/dist\/apps\/\$\{?APP[^/]*\/main\.cjs/);
     // Shell form must exec, or /bin/sh stays PID 1 and swallows SIGTERM.
     if (cmd && !/^\w+\s+\[/.test(cmd)) expect(cmd).toMatch(/^CMD\s+exec\s+node\b/);
   });

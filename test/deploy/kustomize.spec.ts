@@ -179,7 +179,7 @@ describe.each(['dev', 'prod'])('k8s/overlays/%s', (overlay) => {
     const job = one('Job', 'migrate').spec.template.spec.containers[0];
     expect(job.envFrom).toContainEqual({ secretRef: { name: 'shop-payments-db-migrator' } });
     expect(job.env).toContainEqual({ name: 'DB_MIGRATIONS', value: 'run' });
-    expect(job.command.join(' ')).toContain('main.js migrate');
+    expect(job.command.join(' ')).toContain('main.cjs migrate');
     expect(config).toMatchObject({ DB_MIGRATIONS: 'skip', DB_APP_ROLE: expect.stringMatching(/^[a-z_]+$/) });
     for (const name of SERVICES) {
       const refs = one('Deployment', name).spec.template.spec.containers[0].envFrom;

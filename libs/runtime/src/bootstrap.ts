@@ -13,6 +13,7 @@ import { endSpan, flushTracing, SpanKind, startSpanFromHeaders, startTracing } f
 import type { Span } from '@opentelemetry/api';
 import { type ServiceConfig } from './service-config';
 import { createValidationPipe } from './validation.pipe';
+import { restoreDateTimeFormat } from './lean-intl';
 
 /** How one service is assembled: its name, its config schema, its root module, and work before Nest starts. */
 export interface ServiceDefinition<C extends ServiceConfig> {
@@ -185,6 +186,8 @@ export async function listenService<C extends ServiceConfig>(
  * start Nest, listen, and make sure shutdown finishes within SHUTDOWN_TIMEOUT_MS.
  */
 export async function runService<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
+  // Every module of the service has loaded by now: NestJS's formatters stay deferred, the rest sees the real one.
+  restoreDateTimeFormat();
   let config: C;
   try {
     config = loadConfig(definition.configSchema, definition.name);

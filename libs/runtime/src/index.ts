@@ -1,5 +1,6 @@
-// First: before anything imports `http` as ESM (see lean-http.ts).
+// First: before anything imports `http` as ESM (see lean-http.ts), and before NestJS loads (see lean-intl.ts).
 import './lean-http';
+import './lean-intl';
 export { ConfigError, loadConfig } from './config';
 export { ServiceConfig } from './service-config';
 export { createLogger, NestPinoLogger } from './logger';

@@ -76,7 +76,7 @@ function tail(file: string, lines: number): string {
 
 function spawnService(service: Omit<ServiceProcess, 'child'>): ServiceProcess {
   const out = fs.openSync(service.logFile, 'a');
-  const child = spawn(process.execPath, [path.join(ROOT, `dist/apps/${service.name}/src/main.js`)], {
+  const child = spawn(process.execPath, [path.join(ROOT, `dist/apps/${service.name}/main.cjs`)], {
     cwd: ROOT,
     env: service.env,
     stdio: ['ignore', out, out],
