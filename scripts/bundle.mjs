@@ -10,12 +10,16 @@
 // Left outside the bundle: packages that find their own files on disk at run time, and optional packages the
 // frameworks load only when a feature we do not use is configured (they are not installed; loading one fails
 // exactly as it would without the bundle).
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const SERVICES = ['api-gateway', 'notification-ingest', 'order-service', 'payment-gateway', 'ledger-service'];
+// Every compiled app with a service entry point (the console is built by Vite, not here).
+const SERVICES = fs
+  .readdirSync(path.join(ROOT, 'dist/apps'))
+  .filter((app) => fs.existsSync(path.join(ROOT, 'dist/apps', app, 'src/main.js')));
 
 // Read files next to their own module at run time (swagger-ui-dist serves its assets from its folder).
 const FILE_READERS = ['swagger-ui-dist'];
@@ -25,7 +29,7 @@ const OPTIONAL =
 
 const isExternal = (id) => OPTIONAL.test(id) || FILE_READERS.some((name) => id === name || id.startsWith(`${name}/`));
 
-export async function bundle(service) {
+async function bundle(service) {
   const input = path.join(ROOT, 'dist/apps', service, 'src/main.js');
   const problems = [];
   const build = await rolldown({
