@@ -111,6 +111,16 @@ async function hasPaymentLog(client) {
   return rows[0].present;
 }
 
+/** Chains the entries committed but not yet sealed (the services do it within a second; none may be running). */
+async function sealPending(client) {
+  const { rows } = await client.query(`SELECT to_regprocedure('payment_log_seal(integer)') IS NOT NULL AS present`);
+  if (!rows[0].present) return;
+  for (;;) {
+    const { rows: sealed } = await client.query('SELECT payment_log_seal(5000) AS n');
+    if (sealed[0].n < 5000) return;
+  }
+}
+
 async function tableExists(client, table) {
   const { rows } = await client.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [`public.${table}`]);
   return rows[0].present;
@@ -149,6 +159,7 @@ async function archive(options) {
   for (const database of databasesFrom(options)) {
     await withClient(database, async (client) => {
       if (!(await hasPaymentLog(client))) return;
+      await sealPending(client);
       const { rows: head } = await client.query('SELECT archived_seq FROM payment_log_head');
       const { rows } = await client.query(
         `SELECT seq, occurred_at, kind, body, prev_hash, hash FROM payment_log

@@ -27,7 +27,15 @@ import { URLSearchParams, fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { paidAlipayNotification } from './lib/alipay-notification.mjs';
 import { httpClient } from './lib/http-client.mjs';
-import { SERVICES, cpuSeconds, findProcesses, postgresPids, rssMb, sampleMemory } from './lib/bench-processes.mjs';
+import {
+  SERVICES,
+  cpuSeconds,
+  findProcesses,
+  postgresPids,
+  rssMb,
+  sampleMemory,
+  waitForQuiet,
+} from './lib/bench-processes.mjs';
 import { pgConfig, rawReference } from './lib/bench-raw.mjs';
 import { compareResults, printResults, targetsOf } from './lib/bench-report.mjs';
 import { PROVIDER_DRIVES, pool } from './lib/drive.mjs';
@@ -45,7 +53,7 @@ function option(name, fallback) {
 function usage(problem) {
   process.stderr
     .write(`${problem}\n\nnpm run bench -- [--n 2000] [--concurrency 32] [--rate auto|N] [--provider alipay|wechatpay|unionpay|stripe]
-  [--raw-seconds 5] [--open-seconds 10] [--gateway URL] [--ingest URL] [--secrets FILE] [--order-db NAME]
+  [--raw-seconds 5] [--open-seconds 10] [--quiet-timeout 180] [--gateway URL] [--ingest URL] [--secrets FILE] [--order-db NAME]
   [--ledger-db NAME] [--pids name=pid,...] [--out DIR]
 npm run bench -- --compare a.json b.json\n`);
   process.exit(2);
@@ -235,6 +243,27 @@ class Bench {
 }
 
 async function main() {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) usage('Measures the running system (npm start).');
+  // An option the bench does not know is a typo that would otherwise run 3 minutes with the defaults.
+  const known = new Set([
+    'n',
+    'concurrency',
+    'rate',
+    'provider',
+    'raw-seconds',
+    'open-seconds',
+    'quiet-timeout',
+    'gateway',
+    'ingest',
+    'secrets',
+    'order-db',
+    'ledger-db',
+    'pids',
+    'out',
+    'compare',
+  ]);
+  const unknown = process.argv.slice(2).filter((a) => a.startsWith('--') && !known.has(a.slice(2)));
+  if (unknown.length > 0) usage(`unknown option ${unknown.join(', ')}`);
   if (process.argv.includes('--compare')) {
     const index = process.argv.indexOf('--compare');
     const [a, b] = process.argv.slice(index + 1, index + 3);
@@ -249,6 +278,7 @@ async function main() {
   const rateOption = option('rate', 'auto');
   const rawSeconds = positive('raw-seconds', option('raw-seconds', 5));
   const openSeconds = positive('open-seconds', option('open-seconds', 10));
+  const quietTimeout = positive('quiet-timeout', option('quiet-timeout', 180));
   const secretsFile = path.resolve(option('secrets', path.join(ROOT, '.cache/dev/secrets.json')));
   if (!fs.existsSync(secretsFile) || !fs.existsSync(path.join(ROOT, 'dist'))) {
     usage('Start the system first with `npm start` (it builds and creates .cache/dev/secrets.json).');
@@ -288,6 +318,15 @@ async function main() {
 
   try {
     const log = (line) => process.stdout.write(`${line}\n`);
+    // A run right after another starts only once the box is quiet again, so that the raw reference and the idle
+    // memory are read on an idle system, not on services still working off the previous run's open loop.
+    log('Waiting for the services, Kafka and PostgreSQL to be quiet...');
+    const quiet = await waitForQuiet(groups, { timeoutSeconds: quietTimeout });
+    log(
+      quiet.quiet
+        ? `  quiet after ${quiet.waitedSeconds.toFixed(0)} s`
+        : `  still busy after ${quiet.waitedSeconds.toFixed(0)} s (${quiet.lastLoad.toFixed(2)} cores); measuring anyway`,
+    );
     log(`Raw reference: inbox+outbox transactions from node-postgres, pool of 8, ${rawSeconds} s...`);
     const raw = await rawReference({ seconds: rawSeconds });
     log(`  ${raw.transactionsPerSecond.toFixed(0)} transactions/s`);
@@ -414,6 +453,7 @@ async function main() {
       cpuSeconds: cpu,
       cpuMsPerPayment: round((servicesCpu * 1000) / payments),
       cpuMsPerPhase,
+      quietBeforeRun: { quiet: quiet.quiet, waitedSeconds: round(quiet.waitedSeconds) },
       memoryMb: { idle: idleRss, peak: Object.fromEntries(Object.entries(peaks).map(([g, v]) => [g, round(v)])) },
     };
     result.ratios = {

@@ -52,7 +52,20 @@ describe('npm run bench', () => {
     const out = path.join(dir, 'results');
     const args = [
       'scripts/bench.mjs',
-      ...['--n', '20', '--concurrency', '4', '--rate', '10', '--raw-seconds', '1', '--open-seconds', '1'],
+      ...[
+        '--n',
+        '20',
+        '--concurrency',
+        '4',
+        '--rate',
+        '10',
+        '--raw-seconds',
+        '1',
+        '--open-seconds',
+        '1',
+        '--quiet-timeout',
+        '5',
+      ],
       ...['--gateway', system.urls['api-gateway'], '--ingest', system.urls['notification-ingest']],
       ...['--secrets', secretsFile, '--out', out],
       ...['--order-db', system.databases['order-service'], '--ledger-db', system.databases['ledger-service']],

@@ -91,3 +91,30 @@ export function sampleMemory(groups, intervalMs = 250) {
     },
   };
 }
+
+/**
+ * Waits until the processes of `groups` (and PostgreSQL) together use less than `threshold` of one core over
+ * `quietSeconds` in a row, or `timeoutSeconds` passed. A bench run right after another (or after any burst) would
+ * otherwise measure the raw reference and "idle" memory while the services still work off the previous load.
+ * Answers {quiet, waitedSeconds, lastLoad} (lastLoad: cores used in the last second sampled).
+ */
+export async function waitForQuiet(groups, { threshold = 0.15, quietSeconds = 3, timeoutSeconds = 180 } = {}) {
+  const pidsNow = () => [
+    ...Object.entries(groups)
+      .filter(([g]) => g !== 'postgres')
+      .flatMap(([, pids]) => pids),
+    ...postgresPids(),
+  ];
+  const started = Date.now();
+  let calm = 0;
+  for (;;) {
+    const pids = pidsNow();
+    const before = new Map(pids.map((pid) => [pid, cpuSeconds([pid])]));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const lastLoad = pids.reduce((sum, pid) => sum + Math.max(0, cpuSeconds([pid]) - (before.get(pid) ?? 0)), 0);
+    calm = lastLoad < threshold ? calm + 1 : 0;
+    const waitedSeconds = (Date.now() - started) / 1000;
+    if (calm >= quietSeconds) return { quiet: true, waitedSeconds, lastLoad };
+    if (waitedSeconds >= timeoutSeconds) return { quiet: false, waitedSeconds, lastLoad };
+  }
+}

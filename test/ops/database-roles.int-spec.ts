@@ -60,6 +60,8 @@ describe('the service database role', () => {
       [tx?.id],
     );
     await asRole.query('COMMIT');
+    // Chained after commit by the service's sealer, which runs as the service's role too.
+    await asRole.query('SELECT payment_log_seal(100)');
     const { rows } = await asRole.query<{ n: number }>('SELECT count(*)::int AS n FROM payment_log');
     expect(rows[0]?.n).toBe(2);
   });
@@ -69,6 +71,8 @@ describe('the service database role', () => {
     ['DELETE FROM journal_transactions', /permission denied/],
     ['UPDATE payment_log SET body = body', /permission denied/],
     ['DELETE FROM payment_log', /permission denied/],
+    ['UPDATE payment_log_pending SET body = body', /permission denied/],
+    ['DELETE FROM payment_log_pending', /permission denied/],
     ['ALTER TABLE journal_entries DISABLE TRIGGER USER', /must be owner/],
     ['DROP TABLE journal_entries', /must be owner/],
     ['CREATE TABLE sneaky (id int)', /permission denied/],

@@ -1,5 +1,5 @@
 import { CreateMessagingTables1764201600000, InboxEventEntity, OutboxEventEntity } from '@shop/messaging';
-import type { SchemaDefinition } from '@shop/persistence';
+import { SealPaymentLogAfterCommit1764210000000, type SchemaDefinition } from '@shop/persistence';
 import { AccountEntity } from './journal/account.entity';
 import { JournalEntryEntity } from './journal/journal-entry.entity';
 import { JournalTransactionEntity } from './journal/journal-transaction.entity';
@@ -18,5 +18,6 @@ export const schema: SchemaDefinition = {
     CreateJournal1764201800000,
     AddRefundAccounts1764207200000,
     CreatePaymentLog1764208000000,
+    SealPaymentLogAfterCommit1764210000000,
   ],
 };

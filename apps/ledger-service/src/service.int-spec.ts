@@ -10,4 +10,5 @@ describeServiceBasics(service, schema, [
   'outbox_events',
   'payment_log',
   'payment_log_head',
+  'payment_log_pending',
 ]);

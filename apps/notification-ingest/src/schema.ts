@@ -1,5 +1,5 @@
 import { CreateMessagingTables1764201600000, InboxEventEntity, OutboxEventEntity } from '@shop/messaging';
-import type { SchemaDefinition } from '@shop/persistence';
+import { SealPaymentLogAfterCommit1764210000000, type SchemaDefinition } from '@shop/persistence';
 import { CreateKnownOrders1764202000000 } from './migrations/1764202000000-create-known-orders';
 import { CreateProviderNotifications1764202100000 } from './migrations/1764202100000-create-provider-notifications';
 import { AddNotificationKind1764202200000 } from './migrations/1764202200000-add-notification-kind';
@@ -25,5 +25,6 @@ export const schema: SchemaDefinition = {
     CreatePaymentLog1764208000000,
     CreateCallbackOutcomeCounts1764209000000,
     AddNotificationTraceParent1764209100000,
+    SealPaymentLogAfterCommit1764210000000,
   ],
 };

@@ -11,4 +11,5 @@ describeServiceBasics(service, schema, [
   'provider_notifications',
   'payment_log',
   'payment_log_head',
+  'payment_log_pending',
 ]);

@@ -1,5 +1,5 @@
 import { CreateMessagingTables1764201600000, InboxEventEntity, OutboxEventEntity } from '@shop/messaging';
-import type { SchemaDefinition } from '@shop/persistence';
+import { SealPaymentLogAfterCommit1764210000000, type SchemaDefinition } from '@shop/persistence';
 import { CreatePaymentAttempts1764201900000 } from './migrations/1764201900000-create-payment-attempts';
 import { CreatePaymentAnomalies1764203100000 } from './migrations/1764203100000-create-payment-anomalies';
 import { AddAttemptClosingAndQuery1764204100000 } from './migrations/1764204100000-add-attempt-closing-and-query';
@@ -27,5 +27,6 @@ export const schema: SchemaDefinition = {
     CreateRefunds1764207100000,
     CreatePaymentLog1764208000000,
     AddAttemptTimeIndexes1764209000000,
+    SealPaymentLogAfterCommit1764210000000,
   ],
 };

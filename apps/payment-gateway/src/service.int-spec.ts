@@ -19,4 +19,5 @@ describeServiceBasics({ ...service, configSchema: BasicsConfig }, schema, [
   'refunds',
   'payment_log',
   'payment_log_head',
+  'payment_log_pending',
 ]);

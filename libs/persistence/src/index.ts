@@ -9,3 +9,6 @@ export { PersistenceModule } from './persistence.module';
 export { createPaymentLog, dropPaymentLog } from './payment-log.migration';
 export type { PaymentLogSource } from './payment-log.migration';
 export { afterCommit, inTransaction, withSharedTransaction } from './shared-transaction';
+export { SealPaymentLogAfterCommit1764210000000 } from './payment-log-sealing.migration';
+export { PaymentLogSealer, PaymentLogSealerService } from './payment-log-sealer';
+export type { PaymentLogSealerOptions } from './payment-log-sealer';

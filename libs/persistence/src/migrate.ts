@@ -38,7 +38,13 @@ export async function migrateDatabase(
 
 // Tables that only ever grow: the service's role may read and append, never change or remove (their triggers
 // refuse it too; without UPDATE/DELETE the role cannot even try, and without ownership it cannot disable them).
-const APPEND_ONLY_TABLES = ['journal_entries', 'journal_transactions', 'order_timeline', 'payment_log'];
+const APPEND_ONLY_TABLES = [
+  'journal_entries',
+  'journal_transactions',
+  'order_timeline',
+  'payment_log',
+  'payment_log_pending',
+];
 
 /**
  * Grants the service's own role (DB_APP_ROLE) what the service needs: read and write its tables and sequences,

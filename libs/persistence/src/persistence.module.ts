@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ServiceConfig } from '@shop/runtime';
 import { postgresOptions, type SchemaDefinition } from './data-source-options';
 import { DatabaseHealth } from './database.health';
+import { PaymentLogSealerService } from './payment-log-sealer';
 
 /**
  * The service's TypeORM DataSource on its own database. The database is created and migrated before Nest
@@ -25,7 +26,7 @@ export class PersistenceModule {
           }),
         }),
       ],
-      providers: [DatabaseHealth],
+      providers: [DatabaseHealth, PaymentLogSealerService],
     };
   }
 }

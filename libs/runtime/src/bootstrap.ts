@@ -14,6 +14,7 @@ import type { Span } from '@opentelemetry/api';
 import { type ServiceConfig } from './service-config';
 import { createValidationPipe } from './validation.pipe';
 import { restoreDateTimeFormat } from './lean-intl';
+import { IdleMemoryRelease, memoryReducingCollector } from './memory-release';
 
 /** How one service is assembled: its name, its config schema, its root module, and work before Nest starts. */
 export interface ServiceDefinition<C extends ServiceConfig> {
@@ -227,6 +228,7 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
     }
     const urls = await listenService(app, config);
     logger.info(urls, `${definition.name} ready`);
+    new IdleMemoryRelease(memoryReducingCollector(), logger).start();
   } catch (error) {
     const err = error as OperatorError;
     logger.fatal({ err }, `${definition.name} failed to start`);
