@@ -6,8 +6,9 @@
 import { pruneTestTopics } from '../libs/testing/src/test-run.mjs';
 import { ensureKafka, kafkaStatus, stopKafka } from './lib/kafka-local.mjs';
 
-// kafkajs 2.2.4 schedules a timer with a negative delay (requestQueue, throttledUntil = -1), which Node 23+
-// reports as a TimeoutNegativeWarning. It is harmless; keep it out of this CLI's output and show other warnings.
+// kafkajs 2.2.4 schedules timers with a negative delay (requestQueue, throttledUntil = -1; the services replace
+// that one, see libs/messaging/src/kafkajs-request-queue.fix.ts), which Node 23+ reports as a
+// TimeoutNegativeWarning. Keep it out of this CLI's output and show other warnings.
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {
   if (warning.name !== 'TimeoutNegativeWarning') console.warn(`${warning.name}: ${warning.message}`);

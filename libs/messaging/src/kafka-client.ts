@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import { fixKafkaRequestQueue } from './kafkajs-request-queue.fix';
 
 /** What a service needs to reach Kafka; built from the KAFKA_* variables. */
 export interface KafkaSettings {
@@ -105,6 +106,7 @@ function pinoLogCreator(logger?: Logger) {
 
 /** Every Kafka client in the system is built here, so all services connect the same way. */
 export function createKafka(settings: KafkaSettings, logger?: Logger, overrides: Partial<KafkaConfig> = {}): Kafka {
+  fixKafkaRequestQueue();
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
