@@ -3,24 +3,30 @@ import { IdleMemoryRelease, memoryReducingCollector } from './memory-release';
 
 describe('IdleMemoryRelease', () => {
   // A process whose CPU use per 5 s reading is scripted: shares of one core, one per check.
-  function scripted(shares: number[]) {
+  // Resident memory per reading, in MB (100 throughout unless given); a collection brings it back to 100.
+  function scripted(shares: number[], rssMb: number[] = []) {
     let cpu = 0;
     let at = 0;
-    const collect = jest.fn();
+    let rss = 100;
+    const collect = jest.fn(() => {
+      rss = 100;
+    });
     const release = new IdleMemoryRelease(
       collect,
       pino({ level: 'silent' }),
-      { intervalMs: 5_000, busyShare: 0.25, quietShare: 0.05 },
+      { intervalMs: 5_000, busyShare: 0.25, quietShare: 0.05, growthMb: 16 },
       () => cpu,
       () => at,
+      () => rss * 1024 * 1024,
     );
     release.start();
     release.stop(); // readings are driven by hand below
-    for (const share of shares) {
+    shares.forEach((share, i) => {
       at += 5_000;
       cpu += share * 5_000 * 1000;
+      rss = rssMb[i] ?? rss;
       release.check();
-    }
+    });
     return collect;
   }
 
@@ -36,6 +42,13 @@ describe('IdleMemoryRelease', () => {
   it('collects once per busy spell, not on every quiet reading after it', () => {
     expect(scripted([0.9, 0.01, 0.01, 0.01]).mock.calls).toHaveLength(1);
     expect(scripted([0.9, 0.01, 0.01, 0.7, 0.02, 0.01]).mock.calls).toHaveLength(2);
+  });
+
+  it('collects when quiet after memory grew by growthMb without a busy reading, and not again for the same memory', () => {
+    // Light work (never busy) grew it from 100 to 130 MB.
+    expect(scripted([0.1, 0.1, 0.01, 0.01], [110, 130, 130]).mock.calls).toHaveLength(1);
+    // 10 MB of growth is not enough.
+    expect(scripted([0.1, 0.01, 0.01], [110, 110, 110]).mock.calls).toHaveLength(0);
   });
 
   it('waits while the load only eases (between quiet and busy)', () => {

@@ -13,11 +13,17 @@ export interface MemoryReleaseOptions {
    * 5-9 % of a core (outbox polls, payment-log sealing, Kafka heartbeats), so this sits above that.
    */
   quietShare?: number;
+  /**
+   * Growth of resident memory since the last collection (or start) after which a quiet reading collects even
+   * without a busy one: work that never reached busyShare (sweeps, a trickle of requests) grows the heap too.
+   */
+  growthMb?: number;
 }
 
 /**
  * Gives memory back to the system once a busy spell is over: one memory-reducing garbage collection when the
- * process turns quiet after having been busy, never while it works and never twice for one spell.
+ * process turns quiet after having been busy (or after its memory grew by growthMb since the last one), never
+ * while it works and never twice for one spell.
  *
  * Why: V8 keeps the pages its heap grew into under load. After a bench the payment-gateway stayed at 280 MB
  * resident for minutes with 43 MB of live heap, while idle services should stay under 120 MB; V8 only shrinks the
@@ -30,9 +36,11 @@ export class IdleMemoryRelease {
   private lastCpu = 0;
   private lastAt = 0;
   private busySinceRelease = false;
+  private rssAfterRelease = 0;
   private readonly intervalMs: number;
   private readonly busyShare: number;
   private readonly quietShare: number;
+  private readonly growthBytes: number;
 
   constructor(
     private readonly collect: () => void,
@@ -43,15 +51,18 @@ export class IdleMemoryRelease {
       return usage.user + usage.system;
     },
     private readonly now: () => number = () => Date.now(),
+    private readonly readRss: () => number = () => process.memoryUsage.rss(),
   ) {
     this.intervalMs = options.intervalMs ?? 5_000;
     this.busyShare = options.busyShare ?? 0.25;
     this.quietShare = options.quietShare ?? 0.15;
+    this.growthBytes = (options.growthMb ?? 16) * 1024 * 1024;
   }
 
   start(): void {
     this.lastCpu = this.readCpuMicros();
     this.lastAt = this.now();
+    this.rssAfterRelease = this.readRss();
     this.timer = setInterval(() => this.check(), this.intervalMs);
     this.timer.unref(); // never what keeps a process alive
   }
@@ -70,20 +81,23 @@ export class IdleMemoryRelease {
     this.lastAt = at;
     if (share >= this.busyShare) {
       this.busySinceRelease = true;
-    } else if (share <= this.quietShare && this.busySinceRelease) {
-      this.busySinceRelease = false;
-      const before = process.memoryUsage.rss();
-      const started = performance.now();
-      this.collect();
-      this.logger.info(
-        {
-          rssMbBefore: Math.round(before / 1048576),
-          rssMbAfter: Math.round(process.memoryUsage.rss() / 1048576),
-          ms: Math.round(performance.now() - started),
-        },
-        'busy spell over: memory given back',
-      );
+      return;
     }
+    if (share > this.quietShare) return;
+    const before = this.readRss();
+    if (!this.busySinceRelease && before < this.rssAfterRelease + this.growthBytes) return;
+    this.busySinceRelease = false;
+    const started = performance.now();
+    this.collect();
+    this.rssAfterRelease = this.readRss();
+    this.logger.info(
+      {
+        rssMbBefore: Math.round(before / 1048576),
+        rssMbAfter: Math.round(this.rssAfterRelease / 1048576),
+        ms: Math.round(performance.now() - started),
+      },
+      'quiet again: memory given back',
+    );
   }
 }
 
