@@ -95,13 +95,13 @@ export function sampleMemory(groups, intervalMs = 250) {
 /**
  * Waits until the processes of `groups` (and PostgreSQL) together use less than `threshold` cores over
  * `quietSeconds` in a row, or `timeoutSeconds` passed. Idle, the services, Kafka and PostgreSQL use about 0.3 of a
- * core between them (outbox polls, sealing, heartbeats); working off a backlog, the whole box. 12 quiet seconds
- * give every service the 5-second quiet reading after which it gives back the memory of the busy spell
+ * core between them (outbox polls, sealing, heartbeats); working off a backlog, the whole box. 17 quiet seconds
+ * give every service the two 5-second quiet readings after which it gives back the memory of the busy spell
  * (IdleMemoryRelease). A bench run right after another (or after any burst) would
  * otherwise measure the raw reference and "idle" memory while the services still work off the previous load.
  * Answers {quiet, waitedSeconds, lastLoad} (lastLoad: cores used in the last second sampled).
  */
-export async function waitForQuiet(groups, { threshold = 0.5, quietSeconds = 12, timeoutSeconds = 180 } = {}) {
+export async function waitForQuiet(groups, { threshold = 0.5, quietSeconds = 17, timeoutSeconds = 180 } = {}) {
   const pidsNow = () => [
     ...Object.entries(groups)
       .filter(([g]) => g !== 'postgres')

@@ -31,7 +31,9 @@ describe('IdleMemoryRelease', () => {
   }
 
   it('collects once when a busy spell turns quiet', () => {
-    expect(scripted([0.9, 0.8, 0.01]).mock.calls).toHaveLength(1);
+    expect(scripted([0.9, 0.8, 0.01, 0.01]).mock.calls).toHaveLength(1);
+    // One quiet reading is not yet settled quiet.
+    expect(scripted([0.9, 0.8, 0.01]).mock.calls).toHaveLength(0);
   });
 
   it('never collects while busy, or when it was never busy', () => {
@@ -42,18 +44,19 @@ describe('IdleMemoryRelease', () => {
   it('collects once per busy spell, not on every quiet reading after it', () => {
     expect(scripted([0.9, 0.01, 0.01, 0.01]).mock.calls).toHaveLength(1);
     expect(scripted([0.9, 0.01, 0.01, 0.7, 0.02, 0.01]).mock.calls).toHaveLength(2);
+    expect(scripted([0.9, 0.01, 0.1, 0.01]).mock.calls).toHaveLength(0);
   });
 
   it('collects when quiet after memory grew by growthMb without a busy reading, and not again for the same memory', () => {
     // Light work (never busy) grew it from 100 to 130 MB.
-    expect(scripted([0.1, 0.1, 0.01, 0.01], [110, 130, 130]).mock.calls).toHaveLength(1);
+    expect(scripted([0.1, 0.1, 0.01, 0.01, 0.01], [110, 130, 130, 130]).mock.calls).toHaveLength(1);
     // 10 MB of growth is not enough.
     expect(scripted([0.1, 0.01, 0.01], [110, 110, 110]).mock.calls).toHaveLength(0);
   });
 
   it('waits while the load only eases (between quiet and busy)', () => {
     expect(scripted([0.9, 0.1, 0.1]).mock.calls).toHaveLength(0);
-    expect(scripted([0.9, 0.1, 0.1, 0.02]).mock.calls).toHaveLength(1);
+    expect(scripted([0.9, 0.1, 0.1, 0.02, 0.02]).mock.calls).toHaveLength(1);
   });
 });
 

@@ -22,7 +22,7 @@ export interface MemoryReleaseOptions {
 
 /**
  * Gives memory back to the system once a busy spell is over: one memory-reducing garbage collection when the
- * process turns quiet after having been busy (or after its memory grew by growthMb since the last one), never
+ * process has been quiet for two readings after having been busy (or after its memory grew by growthMb since the last one), never
  * while it works and never twice for one spell.
  *
  * Why: V8 keeps the pages its heap grew into under load. After a bench the payment-gateway stayed at 280 MB
@@ -37,6 +37,7 @@ export class IdleMemoryRelease {
   private lastAt = 0;
   private busySinceRelease = false;
   private rssAfterRelease = 0;
+  private quietReadings = 0;
   private readonly intervalMs: number;
   private readonly busyShare: number;
   private readonly quietShare: number;
@@ -81,9 +82,17 @@ export class IdleMemoryRelease {
     this.lastAt = at;
     if (share >= this.busyShare) {
       this.busySinceRelease = true;
+      this.quietReadings = 0;
       return;
     }
-    if (share > this.quietShare) return;
+    if (share > this.quietShare) {
+      this.quietReadings = 0;
+      return;
+    }
+    // Two quiet readings in a row (10 s): a pause that lands on the first requests of a new burst costs them the
+    // collection's time, so it waits until the quiet looks settled.
+    this.quietReadings += 1;
+    if (this.quietReadings < 2) return;
     const before = this.readRss();
     if (!this.busySinceRelease && before < this.rssAfterRelease + this.growthBytes) return;
     this.busySinceRelease = false;
