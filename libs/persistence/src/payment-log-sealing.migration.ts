@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { paymentLogRecordFunction } from './payment-log.migration';
 
 /**
  * The payment log is chained after commit, in batches, by one sealer per database (see docs/decisions.md
@@ -45,20 +46,7 @@ export class SealPaymentLogAfterCommit1764210000000 implements MigrationInterfac
     await queryRunner.query(`
       CREATE TRIGGER payment_log_pending_no_truncate BEFORE TRUNCATE ON payment_log_pending
         FOR EACH STATEMENT EXECUTE FUNCTION payment_log_pending_guard()`);
-    await queryRunner.query(`
-      CREATE OR REPLACE FUNCTION payment_log_record() RETURNS trigger AS $$
-      DECLARE
-        row_json jsonb := to_jsonb(NEW);
-        excluded text;
-      BEGIN
-        FOREACH excluded IN ARRAY TG_ARGV[1:] LOOP
-          row_json := row_json - excluded;
-        END LOOP;
-        INSERT INTO payment_log_pending (kind, body)
-          VALUES (TG_ARGV[0] || CASE WHEN TG_OP = 'UPDATE' THEN '.updated' ELSE '' END,
-            jsonb_build_object('table', TG_TABLE_NAME, 'at', clock_timestamp(), 'row', row_json)::text);
-        RETURN NULL;
-      END $$ LANGUAGE plpgsql`);
+    await queryRunner.query(paymentLogRecordFunction('INSERT INTO payment_log_pending (kind, body) VALUES ($1, $2)'));
     await queryRunner.query(`
       CREATE FUNCTION payment_log_seal(p_limit integer) RETURNS integer
       LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -107,19 +95,7 @@ export class SealPaymentLogAfterCommit1764210000000 implements MigrationInterfac
       const [{ n }] = (await queryRunner.query(`SELECT payment_log_seal(10000) AS n`)) as { n: number }[];
       if (n === 0) break;
     }
-    await queryRunner.query(`
-      CREATE OR REPLACE FUNCTION payment_log_record() RETURNS trigger AS $$
-      DECLARE
-        row_json jsonb := to_jsonb(NEW);
-        excluded text;
-      BEGIN
-        FOREACH excluded IN ARRAY TG_ARGV[1:] LOOP
-          row_json := row_json - excluded;
-        END LOOP;
-        PERFORM payment_log_append(TG_ARGV[0] || CASE WHEN TG_OP = 'UPDATE' THEN '.updated' ELSE '' END,
-          jsonb_build_object('table', TG_TABLE_NAME, 'at', clock_timestamp(), 'row', row_json)::text);
-        RETURN NULL;
-      END $$ LANGUAGE plpgsql`);
+    await queryRunner.query(paymentLogRecordFunction('PERFORM payment_log_append($1, $2)'));
     await queryRunner.query(`DROP FUNCTION payment_log_seal(integer)`);
     await queryRunner.query(`DROP TABLE "payment_log_pending"`);
     await queryRunner.query(`DROP FUNCTION payment_log_pending_guard()`);

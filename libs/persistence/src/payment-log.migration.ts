@@ -10,6 +10,29 @@ export interface PaymentLogSource {
 }
 
 /**
+ * The trigger function that records a source row: its JSON (less the excluded columns) and its kind, handed to
+ * `append`, a statement in which $1 stands for the kind and $2 for the body. Chained at commit
+ * (payment_log_append) when the log was created, queued for the sealer since payment-log-sealing.migration.ts.
+ */
+export function paymentLogRecordFunction(append: string): string {
+  const statement = append
+    .replace('$1', `TG_ARGV[0] || CASE WHEN TG_OP = 'UPDATE' THEN '.updated' ELSE '' END`)
+    .replace('$2', `jsonb_build_object('table', TG_TABLE_NAME, 'at', clock_timestamp(), 'row', row_json)::text`);
+  return `
+    CREATE OR REPLACE FUNCTION payment_log_record() RETURNS trigger AS $$
+    DECLARE
+      row_json jsonb := to_jsonb(NEW);
+      excluded text;
+    BEGIN
+      FOREACH excluded IN ARRAY TG_ARGV[1:] LOOP
+        row_json := row_json - excluded;
+      END LOOP;
+      ${statement};
+      RETURN NULL;
+    END $$ LANGUAGE plpgsql`;
+}
+
+/**
  * The hash-chained, append-only payment log of a service database (see docs/decisions.md "Payment log"):
  *
  * - Every source row is recorded by an AFTER trigger in the transaction that writes it, so no code path can write
@@ -54,19 +77,7 @@ export async function createPaymentLog(queryRunner: QueryRunner, sources: Paymen
         VALUES (head.seq + 1, p_kind, p_body, head.hash, next_hash);
       UPDATE payment_log_head SET seq = head.seq + 1, hash = next_hash;
     END $$ LANGUAGE plpgsql`);
-  await queryRunner.query(`
-    CREATE FUNCTION payment_log_record() RETURNS trigger AS $$
-    DECLARE
-      row_json jsonb := to_jsonb(NEW);
-      excluded text;
-    BEGIN
-      FOREACH excluded IN ARRAY TG_ARGV[1:] LOOP
-        row_json := row_json - excluded;
-      END LOOP;
-      PERFORM payment_log_append(TG_ARGV[0] || CASE WHEN TG_OP = 'UPDATE' THEN '.updated' ELSE '' END,
-        jsonb_build_object('table', TG_TABLE_NAME, 'at', clock_timestamp(), 'row', row_json)::text);
-      RETURN NULL;
-    END $$ LANGUAGE plpgsql`);
+  await queryRunner.query(paymentLogRecordFunction('PERFORM payment_log_append($1, $2)'));
   await queryRunner.query(`
     CREATE FUNCTION payment_log_guard() RETURNS trigger AS $$
     BEGIN
