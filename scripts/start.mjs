@@ -16,6 +16,7 @@ import {
   simulatedProviders,
   simulatorPort,
 } from './lib/dev-env.mjs';
+import { allocatorEnv } from './lib/allocator.mjs';
 import { ensureKafka, stopKafka } from './lib/kafka-local.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -142,6 +143,7 @@ async function checkPortsFree() {
 
 let devServiceEnv = {};
 let secretsFile;
+const allocator = allocatorEnv(process.env);
 
 function serviceEnv(service) {
   const env = { ...process.env, ...devServiceEnv };
@@ -152,12 +154,12 @@ function serviceEnv(service) {
   if (process.env[`${service.prefix}_DB_NAME`]) env.DB_NAME = process.env[`${service.prefix}_DB_NAME`];
   env.HOST ??= '127.0.0.1';
   env.NODE_ENV ??= 'development';
-  // The image's V8 and malloc settings (Dockerfile, docs/performance.md "Memory"), so the services run here as
+  // The image's V8 settings and allocator (Dockerfile, scripts/lib/allocator.mjs), so the services run here as
   // deployed.
   env.NODE_OPTIONS = ['--max-semi-space-size=2', env.NODE_OPTIONS, '--disable-warning=TimeoutNegativeWarning']
     .filter(Boolean)
     .join(' ');
-  env.MALLOC_MMAP_THRESHOLD_ ??= '32768';
+  Object.assign(env, allocator.env);
   return env;
 }
 
@@ -491,7 +493,7 @@ async function main() {
     const env = { ...process.env, ...simulator.env };
     spawnProcess({ name: simulator.name, kind: 'simulator' }, simulator.entry, env, simulator);
   }
-  say('  starting services (each creates and migrates its own database)');
+  say(`  starting services (each creates and migrates its own database); ${allocator.note}`);
   for (const service of SERVICES) await startService(service);
   await waitUntilReady();
   supervising = true;

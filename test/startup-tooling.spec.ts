@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { callDevEnv } from './startup-dev-env';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { callDevEnv, callScriptLib } from './startup-dev-env';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -329,6 +331,50 @@ function simulate(args: string[], env: Env = {}, input = ''): Promise<Finished> 
 }
 
 const ORDER_NO = '20261127093015K7QX2M9D4B';
+
+describe("the services' memory allocator under npm start (scripts/lib/allocator.mjs)", () => {
+  interface Allocator {
+    env: Record<string, string>;
+    note: string;
+  }
+  let empty: string;
+  let withLibrary: string;
+  beforeAll(() => {
+    empty = mkdtempSync(path.join(tmpdir(), 'no-jemalloc-'));
+    withLibrary = mkdtempSync(path.join(tmpdir(), 'jemalloc-'));
+    writeFileSync(path.join(withLibrary, 'libjemalloc.so.2'), '');
+  });
+  afterAll(() => {
+    rmSync(empty, { recursive: true, force: true });
+    rmSync(withLibrary, { recursive: true, force: true });
+  });
+
+  it('preloads the first jemalloc it finds, with settings that return freed pages while idle', async () => {
+    const { env, note } = await callScriptLib<Allocator>('allocator.mjs', 'allocatorEnv', {}, [empty, withLibrary]);
+    expect(env).toEqual({
+      LD_PRELOAD: path.join(withLibrary, 'libjemalloc.so.2'),
+      MALLOC_CONF: 'background_thread:true,dirty_decay_ms:2000,muzzy_decay_ms:0,narenas:2',
+    });
+    expect(note).toBe(`services use jemalloc (${path.join(withLibrary, 'libjemalloc.so.2')})`);
+  });
+
+  it('keeps a preload and a MALLOC_CONF already set, jemalloc first and not twice', async () => {
+    const library = path.join(withLibrary, 'libjemalloc.so.2');
+    const { env } = await callScriptLib<Allocator>(
+      'allocator.mjs',
+      'allocatorEnv',
+      { LD_PRELOAD: `/opt/trace.so ${library}`, MALLOC_CONF: 'narenas:1' },
+      [withLibrary],
+    );
+    expect(env).toEqual({ LD_PRELOAD: `${library}:/opt/trace.so`, MALLOC_CONF: 'narenas:1' });
+  });
+
+  it("without jemalloc, says how to install it and pins glibc's mmap threshold", async () => {
+    const { env, note } = await callScriptLib<Allocator>('allocator.mjs', 'allocatorEnv', {}, [empty]);
+    expect(env).toEqual({ MALLOC_MMAP_THRESHOLD_: '32768' });
+    expect(note).toContain('apt-get install libjemalloc2');
+  });
+});
 
 describe('npm run simulate: usage', () => {
   it.each([

@@ -5,8 +5,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { dropDatabase } from '@shop/persistence';
 import { generateAlipayKeys } from '@shop/provider-simulators';
-import { eventually, freePort, testBrokers, testDatabaseConfig, uniqueName } from '@shop/testing';
-import { callDevEnv } from './startup-dev-env';
+import { ensureDebianPackage, eventually, freePort, testBrokers, testDatabaseConfig, uniqueName } from '@shop/testing';
+import { callDevEnv, callScriptLibSync } from './startup-dev-env';
 
 // These specs run the compiled services and `npm start`'s script as a user would (npm test builds first).
 const ROOT = path.resolve(__dirname, '..');
@@ -245,6 +245,10 @@ describe('npm start (scripts/start.mjs)', () => {
   });
 
   it('starts all five services and the four simulators until ready, prints tokens, and Ctrl-C stops every process it started', async () => {
+    // The services run on jemalloc as in the image (scripts/lib/allocator.mjs): installed here when missing.
+    const findJemalloc = () => callScriptLibSync<string | null>('allocator.mjs', 'findJemalloc');
+    ensureDebianPackage('libjemalloc2', () => findJemalloc() !== null);
+    const jemalloc = findJemalloc();
     const ports = await Promise.all(names.map(() => freePort()));
     const simulated = await simulatorPorts();
     const env: Record<string, string> = {
@@ -318,6 +322,12 @@ describe('npm start (scripts/start.mjs)', () => {
     const settings = await fetch(`http://127.0.0.1:${ports[0]}/console/settings.json`);
     expect(await settings.json()).toEqual({ devSignIn: true, simulators: [...PROVIDERS] });
     expect(processesWithEnv(marker).length).toBe(10); // the script, its five services and four simulators
+    const services = processesWithEnv(marker).filter((pid) =>
+      fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('/dist/apps/'),
+    );
+    expect(services).toHaveLength(5);
+    expect(output).toContain(`services use jemalloc (${jemalloc})`);
+    for (const pid of services) expect(fs.readFileSync(`/proc/${pid}/maps`, 'utf8')).toContain(`${jemalloc}\n`);
 
     started.kill('SIGINT');
     expect(await exited).toBe(0);

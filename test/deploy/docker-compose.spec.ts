@@ -303,6 +303,19 @@ describe('Dockerfile', () => {
     if (cmd && !/^\w+\s+\[/.test(cmd)) expect(cmd).toMatch(/^CMD\s+exec\s+node\b/);
   });
 
+  it('runs the services on jemalloc, installed in the image, with the settings npm start uses', () => {
+    const runs = instr(runtime, 'RUN').join('\n');
+    expect(runs).toMatch(/apt-get install -y --no-install-recommends [^&]*\blibjemalloc2\b/);
+    const env = instr(runtime, 'ENV').join('\n');
+    const preload = /\bLD_PRELOAD=(\S+)/.exec(env)?.[1];
+    expect(preload).toBeDefined();
+    // The path the RUN links and checks (test -e), whatever the image's architecture.
+    expect(runs).toContain(`ln -s "$(find /usr/lib -name libjemalloc.so.2 | head -n 1)" ${preload}`);
+    expect(runs).toContain(`test -e ${preload}`);
+    const conf = /\bMALLOC_CONF=(\S+)/.exec(env)?.[1];
+    expect(conf).toBe(/JEMALLOC_CONF = '([^']+)'/.exec(read('scripts/lib/allocator.mjs'))?.[1]);
+  });
+
   it('exposes the service ports and checks liveness with node', () => {
     const exposed = instr(runtime, 'EXPOSE').join(' ');
     for (const port of Object.values(SERVICES)) expect(exposed).toContain(String(port));

@@ -12,4 +12,4 @@ export type { JsonAnswer } from './http-client';
 export { FIXTURE_IDS, startProviderFixtures } from './provider-fixtures';
 export type { ProviderFixtures } from './provider-fixtures';
 export { freePort } from './ports';
-export { chromiumPath, ensureTool } from './tools';
+export { chromiumPath, ensureDebianPackage, ensureTool } from './tools';

@@ -6,8 +6,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
  * never skips because a tool is missing.
  */
 export function ensureTool(tool: string, debianPackage: string, probe: string[] = ['--version']): string {
-  const present = () => spawnSync(tool, probe, { stdio: 'ignore' }).status === 0;
-  if (present()) return tool;
+  ensureDebianPackage(debianPackage, () => spawnSync(tool, probe, { stdio: 'ignore' }).status === 0, tool);
+  return tool;
+}
+
+/**
+ * Makes sure what `present` checks for is there: present, or Debian's `debianPackage` installed when this runs as
+ * root (as CI does on a fresh machine). Otherwise it fails with the command that installs it (`what` names it).
+ */
+export function ensureDebianPackage(debianPackage: string, present: () => boolean, what = debianPackage): void {
+  if (present()) return;
   if (process.getuid?.() === 0) {
     const install = () =>
       spawnSync('apt-get', ['install', '-y', '--no-install-recommends', debianPackage], { stdio: 'ignore' }).status;
@@ -16,9 +24,9 @@ export function ensureTool(tool: string, debianPackage: string, probe: string[] 
       execFileSync('apt-get', ['update'], { stdio: 'ignore' });
       install();
     }
-    if (present()) return tool;
+    if (present()) return;
   }
-  throw new Error(`${tool} is needed by these tests: apt-get install ${debianPackage} (as root)`);
+  throw new Error(`${what} is needed by these tests: apt-get install ${debianPackage} (as root)`);
 }
 
 /** The Chromium the browser tests drive: CHROMIUM_PATH, or Debian's chromium (installed when missing, as root). */
