@@ -12,3 +12,5 @@ export { afterCommit, inTransaction, withSharedTransaction } from './shared-tran
 export { SealPaymentLogAfterCommit1764210000000 } from './payment-log-sealing.migration';
 export { PaymentLogSealer, PaymentLogSealerService } from './payment-log-sealer';
 export type { PaymentLogSealerOptions } from './payment-log-sealer';
+export { GroupCommit } from './group-commit';
+export type { GroupCommitOptions, GroupCommitWriter } from './group-commit';

@@ -309,6 +309,129 @@ describe('POST /callbacks/alipay', () => {
     expect(await settledPaymentsOf(orderNo)).toHaveLength(1);
   });
 
+  it('shares statements among callbacks that arrive together, and answers each for its own outcome', async () => {
+    /** A signed TRADE_SUCCESS notification of the order, as Alipay posts it. */
+    const paid = (orderNo: string, totalFen: number, extra: Record<string, string> = {}): string => {
+      const amount = (totalFen / 100).toFixed(2);
+      const now = '2026-12-06 10:00:00';
+      return new URLSearchParams(
+        simulator.buildNotification({
+          notify_id: randomBytes(16).toString('hex'),
+          notify_time: now,
+          notify_type: 'trade_status_sync',
+          app_id: APP_ID,
+          seller_id: SELLER_ID,
+          charset: 'utf-8',
+          version: '1.0',
+          sign_type: 'RSA2',
+          out_trade_no: orderNo,
+          trade_no: `2026${randomBytes(12).toString('hex').replace(/[a-f]/g, '7').slice(0, 24)}`,
+          trade_status: 'TRADE_SUCCESS',
+          total_amount: amount,
+          receipt_amount: amount,
+          gmt_payment: now,
+          ...extra,
+        }),
+      ).toString();
+    };
+    const orders = Array.from({ length: 30 }, (_, i) => ({ orderNo: newOrderNo(), totalFen: 1_000 + i }));
+    await publishOrders(...orders.map(({ orderNo, totalFen }) => orderCreated(orderNo, totalFen)));
+    await eventually(
+      async () => {
+        const [{ n }] = await db.query('SELECT count(*)::int AS n FROM known_orders WHERE order_no = ANY($1)', [
+          orders.map((o) => o.orderNo),
+        ]);
+        return n === orders.length ? true : undefined;
+      },
+      { message: 'every order is known' },
+    );
+    const [normal, mismatched, twice, finishedToo] = [
+      orders.slice(0, 24),
+      orders.slice(24, 27),
+      orders.slice(27, 29),
+      orders[29],
+    ];
+    const orphanNo = newOrderNo();
+    const bodies = [
+      ...normal.map((o) => paid(o.orderNo, o.totalFen)),
+      ...mismatched.map((o) => paid(o.orderNo, o.totalFen + 1)),
+      // The same notification delivered twice at once, and two notifications (new notify_id) of one payment.
+      ...twice.flatMap((o) => Array(2).fill(paid(o.orderNo, o.totalFen)) as string[]),
+      ...((): string[] => {
+        const first = paid(finishedToo.orderNo, finishedToo.totalFen);
+        const fields = Object.fromEntries(new URLSearchParams(first));
+        return [
+          first,
+          paid(finishedToo.orderNo, finishedToo.totalFen, {
+            trade_no: fields.trade_no,
+            trade_status: 'TRADE_FINISHED',
+          }),
+        ];
+      })(),
+      paid(orphanNo, 500),
+    ];
+
+    // Every statement the recorder sends, by kind: one callback's, or a group's (and how many it carried).
+    const statements: number[] = [];
+    const query = jest.spyOn(db, 'query');
+    query.mockImplementation(function (this: DataSource, sql: string, parameters?: unknown[]) {
+      if (sql.includes('WITH ORDINALITY')) statements.push((parameters?.[0] as unknown[]).length);
+      else if (sql.includes('FROM known_orders WHERE order_no = $5')) statements.push(1);
+      return DataSource.prototype.query.call(this, sql, parameters);
+    } as DataSource['query']);
+    // Inserts wait behind a table lock until every callback has arrived, so the groups do not depend on timing.
+    const blocker = db.createQueryRunner();
+    await blocker.startTransaction();
+    await blocker.query('LOCK TABLE provider_notifications IN SHARE MODE');
+    let answers!: { statusCode: number; body: string }[];
+    let outcomes!: Record<string, number>;
+    try {
+      outcomes = await countedOutcomes(async () => {
+        const posted = Promise.all(bodies.map((body) => post(body)));
+        await eventually(
+          async () => {
+            const [{ n }] = await db.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+            );
+            return n >= 2 ? true : undefined;
+          },
+          { message: 'two statements wait for the lock' },
+        );
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await blocker.rollbackTransaction();
+        answers = await posted;
+      });
+    } finally {
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await blocker.release();
+      query.mockRestore();
+    }
+
+    expect(answers.map((a) => [a.statusCode, a.body])).toEqual(bodies.map(() => [200, 'success']));
+    expect(outcomes).toEqual({ accepted: 27, amount_mismatch: 3, duplicate: 3, orphan: 1 });
+    // 35 callbacks, 34 of known orders: the first two alone, the rest in a few shared statements (two deliveries
+    // of one notification, or two notifications of one payment, never in the same one).
+    expect(statements.reduce((a, b) => a + b, 0)).toBe(34);
+    expect(statements.length).toBeLessThanOrEqual(6);
+    expect(Math.max(...statements)).toBeGreaterThanOrEqual(20);
+
+    const stored: { order_no: string; n: number; classification: string; events: number }[] = await db.query(
+      `SELECT n.order_no, count(*)::int AS n, min(n.classification) AS classification,
+         (SELECT count(*)::int FROM outbox_events o WHERE o.message_key = n.order_no) AS events
+       FROM provider_notifications n WHERE n.order_no = ANY($1) GROUP BY n.order_no`,
+      [[...orders.map((o) => o.orderNo), orphanNo]],
+    );
+    const byOrder = new Map(stored.map((row) => [row.order_no, row]));
+    for (const o of [...normal, ...twice])
+      expect(byOrder.get(o.orderNo)).toMatchObject({ n: 1, classification: 'payment', events: 1 });
+    for (const o of mismatched)
+      expect(byOrder.get(o.orderNo)).toMatchObject({ n: 1, classification: 'amount_mismatch', events: 1 });
+    expect(byOrder.get(finishedToo.orderNo)).toMatchObject({ n: 2, classification: 'payment', events: 1 });
+    expect(byOrder.get(orphanNo)).toMatchObject({ n: 1, classification: 'orphan', events: 0 });
+    const events = await settledPaymentsOf(finishedToo.orderNo);
+    expect(events).toHaveLength(1);
+  });
+
   describe('refuses, stores nothing and publishes nothing for', () => {
     it.each<[string, () => AlipayPayOptions, string]>([
       ['total_amount tampered with after signing', () => ({ tamper: { total_amount: '0.01' } }), 'rejected_signature'],

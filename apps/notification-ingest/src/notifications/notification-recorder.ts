@@ -9,6 +9,7 @@ import {
 } from '@shop/contracts';
 import { MessagingService, addToOutbox, outboxRow } from '@shop/messaging';
 import type { VerifiedNotification } from '@shop/providers';
+import { GroupCommit } from '@shop/persistence';
 import { traceparentOf } from '@shop/runtime';
 import type { CallbackOutcome } from '../callbacks/callback-outcome';
 import { type KnownOrder, KnownOrdersService } from '../orders/known-orders.service';
@@ -51,12 +52,29 @@ export interface RecordedNotification {
  */
 @Injectable()
 export class NotificationRecorder {
+  /** The common case's statements, shared by the callbacks that arrive together (see recordPaymentOfKnownOrder). */
+  private readonly knownOrderPayments: GroupCommit<KnownOrderPayment, KnownOrderPaymentResult>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly knownOrders: KnownOrdersService,
     private readonly messaging: MessagingService,
     private readonly replayKeys: ReplayKeys,
-  ) {}
+  ) {
+    this.knownOrderPayments = new GroupCommit(
+      {
+        writeOne: (payment) => this.writeKnownOrderPayment(payment),
+        writeGroup: (payments) => this.writeKnownOrderPayments(payments),
+        // One statement never holds two deliveries of one notification, nor two notifications of one payment:
+        // the later one goes in the next statement and finds the first one's rows, as it would alone.
+        keysOf: (payment) => [
+          `notification:${payment.values[0] as string}:${payment.values[1] as string}`,
+          `event:${payment.eventId}`,
+        ],
+      },
+      GROUP_COMMIT,
+    );
+  }
 
   async record(notification: VerifiedNotification, receipt: NotificationReceipt): Promise<RecordedNotification> {
     const recorded =
@@ -69,12 +87,13 @@ export class NotificationRecorder {
   }
 
   /**
-   * The common case in two round trips instead of six: a payment notification (no replay key) for an order this
+   * The common case in one round trip instead of six: a payment notification (no replay key) for an order this
    * service already knows. Known orders never change or disappear once stored, and their orphans were adopted in
    * the transaction that stored them, so the order read outside a transaction stays true and no lock is needed;
    * the notification row and its event are then written by ONE statement (a statement is its own transaction:
    * both or neither). A concurrent delivery of the same notification waits on the row's unique key exactly as in
-   * the transaction below. Answers undefined when the case does not apply.
+   * the transaction below. Callbacks that arrive while such a statement runs share the next one (GroupCommit):
+   * each is still answered only after its own rows are committed. Answers undefined when the case does not apply.
    */
   private async recordPaymentOfKnownOrder(
     notification: VerifiedNotification,
@@ -104,31 +123,80 @@ export class NotificationRecorder {
     // payment: the amount and currency match the order's, or not); no known order, nothing is written.
     const values = notificationRow(notification, receipt, 'payment', eventId);
     values.splice(CLASSIFICATION_PARAM, 1);
-    const [row]: { known: number; stored: number; written: number; classification: NotificationClassification }[] =
-      await this.dataSource.query(
-        `WITH k AS (
-           SELECT CASE WHEN total_amount = $10 AND currency = $11 THEN 'payment' ELSE 'amount_mismatch' END
-             AS classification
-           FROM known_orders WHERE order_no = $5
-         ), stored AS (
-           ${INSERT_NOTIFICATION_COLUMNS}
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, k.classification, $12, $13, $14, $15 FROM k
-           ON CONFLICT (provider, notification_key) DO NOTHING RETURNING id
-         ), written AS (
-           INSERT INTO outbox_events (event_id, topic, message_key, envelope)
-           SELECT $16, $17, $18, $19 FROM stored
-           ON CONFLICT (event_id) DO NOTHING RETURNING id
-         )
-         SELECT (SELECT count(*) FROM k)::int AS known, (SELECT classification FROM k) AS classification,
-           (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM written)::int AS written`,
-        [...values, ...outbox],
-      );
-    if (row.known === 0) return undefined;
+    const row = await this.knownOrderPayments.submit({ values: [...values, ...outbox], eventId });
+    if (!row.known) return undefined;
     const { classification } = row;
-    if (row.stored === 0) return { outcome: 'duplicate', classification: undefined, eventId: undefined };
+    if (!row.stored) return { outcome: 'duplicate', classification: undefined, eventId: undefined };
     // Not written: an earlier notification of the same payment already confirmed it (see recordInTransaction).
-    if (row.written === 0) return { outcome: 'duplicate', classification, eventId };
+    if (!row.written) return { outcome: 'duplicate', classification, eventId };
     return { outcome: classification === 'payment' ? 'accepted' : 'amount_mismatch', classification, eventId };
+  }
+
+  /** One known-order payment in one statement (a statement is its own transaction: both rows or neither). */
+  private async writeKnownOrderPayment(payment: KnownOrderPayment): Promise<KnownOrderPaymentResult> {
+    const [row]: KnownOrderPaymentResult[] = await this.dataSource.query(
+      `WITH k AS (
+         SELECT CASE WHEN total_amount = $10 AND currency = $11 THEN 'payment' ELSE 'amount_mismatch' END
+           AS classification
+         FROM known_orders WHERE order_no = $5
+       ), stored AS (
+         ${INSERT_NOTIFICATION_COLUMNS}
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, k.classification, $12, $13, $14, $15 FROM k
+         ON CONFLICT (provider, notification_key) DO NOTHING RETURNING id
+       ), written AS (
+         INSERT INTO outbox_events (event_id, topic, message_key, envelope)
+         SELECT $16, $17, $18, $19 FROM stored
+         ON CONFLICT (event_id) DO NOTHING RETURNING id
+       )
+       SELECT EXISTS (SELECT FROM k) AS known, (SELECT classification FROM k) AS classification,
+         EXISTS (SELECT FROM stored) AS stored, EXISTS (SELECT FROM written) AS written`,
+      [...payment.values],
+    );
+    return row;
+  }
+
+  /**
+   * Known-order payments that arrived together, in ONE statement: the same statement as writeKnownOrderPayment
+   * over arrays (one text, so one prepared statement whatever the group's size), one commit for all. Rows are
+   * inserted in key order, so two groups in flight at once take the unique keys they share in the same order
+   * and never deadlock each other.
+   */
+  private async writeKnownOrderPayments(payments: readonly KnownOrderPayment[]): Promise<KnownOrderPaymentResult[]> {
+    const columns = KNOWN_ORDER_PAYMENT_TYPES.map((_, column) => payments.map((payment) => payment.values[column]));
+    const rows: KnownOrderPaymentResult[] = await this.dataSource.query(
+      `WITH input AS (
+         SELECT * FROM unnest(${KNOWN_ORDER_PAYMENT_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})
+           WITH ORDINALITY AS i(provider, notification_key, raw_body, fields, order_no, provider_transaction_id,
+             trade_status, kind, paid_at, amount, currency, event_id, received_at, source_ip, trace_parent,
+             out_event_id, topic, message_key, envelope, ord)
+       ), k AS (
+         SELECT i.ord, CASE WHEN o.total_amount = i.amount AND o.currency = i.currency THEN 'payment'
+           ELSE 'amount_mismatch' END AS classification
+         FROM input i JOIN known_orders o ON o.order_no = i.order_no
+       ), stored AS (
+         ${INSERT_NOTIFICATION_COLUMNS}
+         SELECT i.provider, i.notification_key, i.raw_body, i.fields::jsonb, i.order_no, i.provider_transaction_id,
+           i.trade_status, i.kind, i.paid_at, i.amount, i.currency, k.classification, i.event_id, i.received_at,
+           i.source_ip, i.trace_parent
+         FROM input i JOIN k ON k.ord = i.ord
+         ORDER BY i.provider, i.notification_key
+         ON CONFLICT (provider, notification_key) DO NOTHING RETURNING provider, notification_key
+       ), written AS (
+         INSERT INTO outbox_events (event_id, topic, message_key, envelope)
+         SELECT i.out_event_id, i.topic, i.message_key, i.envelope::jsonb
+         FROM input i JOIN stored s ON s.provider = i.provider AND s.notification_key = i.notification_key
+         ORDER BY i.out_event_id
+         ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+       )
+       SELECT k.ord IS NOT NULL AS known, k.classification, s.notification_key IS NOT NULL AS stored,
+         w.event_id IS NOT NULL AS written
+       FROM input i LEFT JOIN k ON k.ord = i.ord
+         LEFT JOIN stored s ON s.provider = i.provider AND s.notification_key = i.notification_key
+         LEFT JOIN written w ON w.event_id = i.out_event_id
+       ORDER BY i.ord`,
+      columns,
+    );
+    return rows;
   }
 
   /** Every other notification: one transaction, serialised with the adoption of the order's orphans. */
@@ -199,6 +267,54 @@ export class NotificationRecorder {
     });
   }
 }
+
+/**
+ * A payment notification of a known order, as the parameters of writeKnownOrderPayment: the notification row
+ * without its classification ($1-$15, see notificationRow) and its outbox row ($16-$19, see outboxRow).
+ */
+interface KnownOrderPayment {
+  readonly values: readonly unknown[];
+  readonly eventId: string;
+}
+
+interface KnownOrderPaymentResult {
+  /** The order is known; otherwise nothing was written. */
+  readonly known: boolean;
+  readonly classification: NotificationClassification;
+  /** The notification row was inserted (not a delivery of one already stored). */
+  readonly stored: boolean;
+  /** Its PaymentSucceeded was written (no earlier notification of the same payment wrote it). */
+  readonly written: boolean;
+}
+
+/** The PostgreSQL types of a KnownOrderPayment's values, in order: the arrays writeKnownOrderPayments unnests. */
+const KNOWN_ORDER_PAYMENT_TYPES = [
+  'text', // provider
+  'text', // notification_key
+  'text', // raw_body
+  'text', // fields (jsonb text)
+  'text', // order_no
+  'text', // provider_transaction_id
+  'text', // trade_status
+  'text', // kind
+  'timestamptz', // paid_at
+  'bigint', // amount
+  'text', // currency
+  'uuid', // event_id
+  'timestamptz', // received_at
+  'inet', // source_ip
+  'text', // trace_parent
+  'uuid', // outbox event_id
+  'text', // topic
+  'text', // message_key
+  'text', // envelope (jsonb text)
+] as const;
+
+/**
+ * Callbacks that arrive together share a statement: at most 64 in one, and two statements at once (each holds one
+ * of the pool's connections while it runs; the others stay free for the locked path and the relay).
+ */
+const GROUP_COMMIT = { maxGroup: 64, maxInFlight: 2 } as const;
 
 /** Stores a notification unless the same one (provider and notification key) is stored; answers its id if stored. */
 const INSERT_NOTIFICATION_COLUMNS = `
