@@ -58,7 +58,7 @@ class ScriptedWriter implements GroupCommitWriter<Item, string> {
         try {
           resolve(outcome());
         } catch (error) {
-          reject(error as Error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
     });

@@ -107,7 +107,7 @@ export class GroupCommit<I, O> {
           for (const pending of group) pending.reject(error);
           return;
         }
-        group.forEach((pending, index) => pending.resolve(results[index] as O));
+        group.forEach((pending, index) => pending.resolve(results[index]));
         return;
       }
     }
