@@ -388,9 +388,10 @@ describe('POST /callbacks/alipay', () => {
     try {
       outcomes = await countedOutcomes(async () => {
         const posted = Promise.all(bodies.map((body) => post(body)));
+        // Asked on the blocker's own connection: the callbacks may hold every other connection of the pool.
         await eventually(
           async () => {
-            const [{ n }] = await db.query(
+            const [{ n }] = await blocker.query(
               `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
             );
             return n >= 2 ? true : undefined;
