@@ -143,7 +143,8 @@ async function checkPortsFree() {
 
 let devServiceEnv = {};
 let secretsFile;
-const allocator = allocatorEnv(process.env);
+// Decided once .env is loaded (main), which may set LD_PRELOAD or MALLOC_CONF.
+let allocator;
 
 function serviceEnv(service) {
   const env = { ...process.env, ...devServiceEnv };
@@ -455,6 +456,7 @@ async function shutdown(code) {
 
 async function main() {
   loadDotEnv(ROOT);
+  allocator = allocatorEnv(process.env);
   fs.mkdirSync(LOG_DIR, { recursive: true });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void shutdown(0));
 

@@ -22,8 +22,8 @@ export interface MemoryReleaseOptions {
 
 /**
  * Gives memory back to the system once a busy spell is over: one memory-reducing garbage collection when the
- * process has been quiet for two readings after having been busy (or after its memory grew by growthMb since the last one), never
- * while it works and never twice for one spell.
+ * process has been quiet for two readings after having been busy (or after its memory grew by growthMb since the
+ * last one), never while it works and never twice for one spell.
  *
  * Why: V8 keeps the pages its heap grew into under load. After a bench the payment-gateway stayed at 280 MB
  * resident for minutes with 43 MB of live heap, while idle services should stay under 120 MB; V8 only shrinks the
