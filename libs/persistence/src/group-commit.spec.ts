@@ -17,15 +17,18 @@ class ScriptedWriter implements GroupCommitWriter<Item, string> {
     return this.statement(
       items.map((item) => item.id),
       () => {
-        if (items.length === 1) {
-          if (items[0].bad) throw new Error(`${items[0].id} refused`);
-          return [`wrote ${items[0].id}`];
-        }
         if (this.failGroups || items.some((item) => item.bad)) throw new Error('group refused');
         const results = items.map((item) => `wrote ${item.id}`);
         return this.shortResults ? results.slice(1) : results;
       },
     );
+  }
+
+  writeOne(item: Item): Promise<string> {
+    return this.statement([item.id], () => {
+      if (item.bad) throw new Error(`${item.id} refused`);
+      return `wrote ${item.id}`;
+    });
   }
 
   keysOf(item: Item): readonly string[] {

@@ -2,9 +2,11 @@
 export interface GroupCommitWriter<I, O> {
   /**
    * Writes the items in ONE statement (one commit: all of them or none) and answers one result per item, in the
-   * items' order. Also called with a single item: a lone request, and each item of a group that failed.
+   * items' order.
    */
   writeGroup(items: readonly I[]): Promise<readonly O[]>;
+  /** Writes one item alone: a group of one, and each item of a group that failed, so one bad item fails only itself. */
+  writeOne(item: I): Promise<O>;
   /**
    * The keys an item writes under (a unique key it inserts, say). Two items with a key in common never share a
    * group: which of them a single statement would write first is not defined, so the later one waits for the next
@@ -93,31 +95,30 @@ export class GroupCommit<I, O> {
 
   private async write(group: Pending<I, O>[]): Promise<void> {
     if (group.length > 1) {
+      let results: readonly O[] | undefined;
       try {
-        this.settle(group, await this.writer.writeGroup(group.map((pending) => pending.item)));
-        return;
+        results = await this.writer.writeGroup(group.map((pending) => pending.item));
       } catch {
         // Each item alone, below: the error belongs to one of them (or to none, a deadlock), not to the group.
+      }
+      if (results !== undefined) {
+        if (results.length !== group.length) {
+          const error = new Error(`a group of ${group.length} was written but ${results.length} results came back`);
+          for (const pending of group) pending.reject(error);
+          return;
+        }
+        group.forEach((pending, index) => pending.resolve(results[index]));
+        return;
       }
     }
     await Promise.all(
       group.map(async (pending) => {
         try {
-          this.settle([pending], await this.writer.writeGroup([pending.item]));
+          pending.resolve(await this.writer.writeOne(pending.item));
         } catch (error) {
           pending.reject(error);
         }
       }),
     );
-  }
-
-  /** Hands each item its result; refuses them all if the results do not match the items one for one. */
-  private settle(group: Pending<I, O>[], results: readonly O[]): void {
-    if (results.length !== group.length) {
-      const error = new Error(`a group of ${group.length} was written but ${results.length} results came back`);
-      for (const pending of group) pending.reject(error);
-      return;
-    }
-    group.forEach((pending, index) => pending.resolve(results[index]));
   }
 }

@@ -371,11 +371,12 @@ describe('POST /callbacks/alipay', () => {
       paid(orphanNo, 500),
     ];
 
-    // Every statement the recorder sends for known-order payments, by how many callbacks it carried.
+    // Every statement the recorder sends, by kind: one callback's, or a group's (and how many it carried).
     const statements: number[] = [];
     const query = jest.spyOn(db, 'query');
     query.mockImplementation(function (this: DataSource, sql: string, parameters?: unknown[]) {
       if (sql.includes('WITH ORDINALITY')) statements.push((parameters?.[0] as unknown[]).length);
+      else if (sql.includes('FROM known_orders WHERE order_no = $5')) statements.push(1);
       return DataSource.prototype.query.call(this, sql, parameters);
     } as DataSource['query']);
     // Inserts wait behind a table lock until every callback has arrived, so the groups do not depend on timing.
